@@ -1,0 +1,1 @@
+"""Persona API: the configuration backbone of a voice-and-chat AI agent platform."""

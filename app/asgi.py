@@ -1,0 +1,68 @@
+"""The ASGI application: /graphql, /healthz and /readyz, bound to a database."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from app.database import MongoDatabase, bind, connect, is_reachable
+from app.settings import Settings
+from graphql_schema.app import GraphQLApp
+
+
+def create_app(settings: Settings, database: MongoDatabase | None = None) -> Starlette:
+    """The app for `settings`; pass `database` to use one already bound (tests do)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if database is not None:
+            yield
+            return
+        if settings.mongodb_uri is None:
+            raise RuntimeError("MONGODB_URI is not set and no database was given")
+        client: AsyncMongoClient[dict[str, Any]] = connect(settings.mongodb_uri)
+        try:
+            app.state.database = client[settings.mongodb_database]
+            await bind(app.state.database)
+            yield
+        finally:
+            await client.close()
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        current = getattr(request.app.state, "database", None)
+        if current is not None and await is_reachable(current):
+            return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "database unreachable"}, status_code=503)
+
+    graphql = GraphQLApp()
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Content-Type", "Authorization"],
+                max_age=600,
+            )
+        ],
+        lifespan=lifespan,
+    )
+    if database is not None:
+        app.state.database = database
+    return app

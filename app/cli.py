@@ -1,0 +1,91 @@
+"""The `persona-api` command: serve the API, export the schema."""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import uvicorn
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+from app.embedded import EmbeddedDatabase, EmbeddedDatabaseError
+from app.settings import Settings, SettingsError, load_settings
+
+logger = logging.getLogger("app")
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "graphql_schema" / "schema.graphql"
+
+
+class _Server(uvicorn.Server):
+    async def startup(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
+        await super().startup(sockets)  # type: ignore[arg-type]
+        if self.started:
+            host, port = self.servers[0].sockets[0].getsockname()[:2]
+            logger.info("GraphQL playground at http://%s:%d/graphql", host, port)
+
+
+def _check_reachable(uri: str) -> None:
+    client: MongoClient[dict[str, object]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        client.admin.command("ping")
+    except PyMongoError as exc:
+        raise EmbeddedDatabaseError(f"cannot reach the database at MONGODB_URI: {exc}") from None
+    finally:
+        client.close()
+
+
+def serve(settings: Settings) -> None:
+    from app.asgi import create_app  # imports the whole schema; export-schema-only runs skip it
+
+    embedded = None
+    if settings.mongodb_uri is None:
+        embedded = EmbeddedDatabase(settings.data_dir)
+        embedded.start()
+        settings = settings.model_copy(update={"mongodb_uri": embedded.uri})
+    try:
+        assert settings.mongodb_uri is not None
+        _check_reachable(settings.mongodb_uri)
+        config = uvicorn.Config(
+            create_app(settings), host=settings.host, port=settings.port, lifespan="on"
+        )
+        _Server(config).run()
+    finally:
+        # The API has stopped taking requests by now, so the database can go.
+        if embedded is not None:
+            embedded.stop()
+
+
+def export_schema(output: Path) -> None:
+    from graphql_schema.schema import printed_schema
+
+    output.write_text(printed_schema(), encoding="utf-8")
+    print(f"wrote {output}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="persona-api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("serve", help="serve GraphQL at /graphql")
+    run.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
+    run.add_argument("--port", type=int, default=None, help="port to bind (default 8000)")
+    run.add_argument("--data-dir", type=Path, default=None, help="embedded database home")
+    export = commands.add_parser("export-schema", help="print the schema to a file")
+    export.add_argument("--output", type=Path, default=SCHEMA_FILE)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        if args.command == "export-schema":
+            export_schema(args.output)
+        else:
+            serve(load_settings(host=args.host, port=args.port, data_dir=args.data_dir))
+    except (SettingsError, EmbeddedDatabaseError) as exc:
+        print(f"persona-api: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, SettingsError) else 1
+    return 0

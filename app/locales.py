@@ -1,0 +1,28 @@
+"""BCP 47 locale tags: validation and canonical form, through langcodes."""
+
+import re
+
+import langcodes
+
+# langcodes also accepts "en_US"; the contract speaks BCP 47, whose only separator is "-".
+_TAG_SHAPE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+class InvalidLocale(ValueError):
+    """The text is not a well-formed, known BCP 47 language tag."""
+
+
+def canonical_locale(tag: str) -> str:
+    """The canonical spelling of a BCP 47 tag ("en-us" -> "en-US"); raises InvalidLocale."""
+    if not _TAG_SHAPE.match(tag):
+        raise InvalidLocale(f"{tag!r} is not a BCP 47 language tag")
+    try:
+        if not langcodes.tag_is_valid(tag):
+            raise InvalidLocale(f"{tag!r} is not a valid BCP 47 language tag")
+        return str(langcodes.standardize_tag(tag))
+    except (ValueError, LookupError) as exc:
+        raise InvalidLocale(f"{tag!r} is not a valid BCP 47 language tag") from exc
+
+
+def language_of(tag: str) -> str:
+    return tag.split("-", 1)[0].lower()

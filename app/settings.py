@@ -1,0 +1,66 @@
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_DATABASE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
+
+
+class Settings(BaseSettings):
+    """Everything the process reads from its environment and command line."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    mongodb_uri: str | None = None
+    mongodb_database: str = "persona_api"
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    data_dir: Path = Path(".data")
+
+    @field_validator("mongodb_uri")
+    @classmethod
+    def _uri_scheme(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not value.startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
+
+    @field_validator("mongodb_database")
+    @classmethod
+    def _database_name(cls, value: str) -> str:
+        if not _DATABASE_NAME.match(value):
+            raise ValueError("must be 1-63 letters, digits, '_' or '-'")
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"{origin!r} is not an http(s) origin")
+        return value
+
+
+class SettingsError(Exception):
+    """A setting is invalid; the message names it in one line."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with command-line values taking precedence."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = ".".join(str(part) for part in error["loc"][:1]).upper()
+        raise SettingsError(f"invalid setting {name}: {error['msg']}") from None

@@ -1,0 +1,139 @@
+"""Every input rule of a persona, reported as Problems with field paths; nothing raises here."""
+
+from app.catalog import Catalog, Channel
+from app.documents import ChatConfiguration, FirstSpeaker, Snapshot, VoiceConfiguration
+from app.errors import ErrorCode, Problem
+from app.locales import InvalidLocale, canonical_locale
+
+Path = tuple[str, ...]
+
+MAX_NAME = 200
+MAX_PROMPT = 32_000
+MAX_FIRST_MESSAGE = 2_000
+MAX_NOTE = 1_000
+TEMPERATURE = (0.0, 2.0)
+DURATION = (10, 14_400)
+
+
+def check_text(value: str, path: Path, label: str, limit: int) -> list[Problem]:
+    if not value.strip():
+        return [Problem(path, f"{label} must not be empty.")]
+    if len(value) > limit:
+        return [Problem(path, f"{label} must be at most {limit} characters.")]
+    return []
+
+
+def check_note(note: str | None, path: Path) -> list[Problem]:
+    if note is not None and len(note) > MAX_NOTE:
+        return [Problem(path, f"Note must be at most {MAX_NOTE} characters.")]
+    return []
+
+
+def _check_temperature(value: float, path: Path) -> list[Problem]:
+    low, high = TEMPERATURE
+    if not low <= value <= high:
+        return [Problem((*path, "temperature"), f"Temperature must be between {low} and {high}.")]
+    return []
+
+
+def _check_model(key: str, channel: Channel, path: Path, catalog: Catalog) -> list[Problem]:
+    model = catalog.models.get(key)
+    if model is None:
+        return [Problem((*path, "modelKey"), f"Unknown language model {key!r}.")]
+    if channel not in model.channels:
+        return [Problem((*path, "modelKey"), f"Model {key!r} is not available for {channel}.")]
+    return []
+
+
+def check_voice(
+    config: VoiceConfiguration, path: Path, catalog: Catalog
+) -> tuple[VoiceConfiguration, list[Problem]]:
+    """Validate one voice configuration; returns it with its locale in canonical form."""
+    problems = check_text(config.prompt, (*path, "prompt"), "Prompt", MAX_PROMPT)
+    locale: str | None = None
+    try:
+        locale = canonical_locale(config.locale)
+    except InvalidLocale as exc:
+        problems.append(Problem((*path, "locale"), f"{exc}."))
+    voice = catalog.voices.get(config.voice_key)
+    if voice is None:
+        problems.append(Problem((*path, "voiceKey"), f"Unknown voice {config.voice_key!r}."))
+    elif locale is not None and not voice.speaks(locale):
+        message = (
+            f"Voice {voice.key!r} cannot speak {locale}; it speaks {', '.join(voice.locales)}."
+        )
+        problems.append(Problem((*path, "voiceKey"), message, ErrorCode.VOICE_LOCALE_MISMATCH))
+    problems += _check_model(config.model_key, Channel.VOICE, path, catalog)
+    problems += _check_temperature(config.temperature, path)
+    if config.first_message is not None and len(config.first_message) > MAX_FIRST_MESSAGE:
+        message = f"First message must be at most {MAX_FIRST_MESSAGE} characters."
+        problems.append(Problem((*path, "firstMessage"), message))
+    low, high = DURATION
+    if not low <= config.max_duration_seconds <= high:
+        message = f"Max duration must be between {low} and {high} seconds."
+        problems.append(Problem((*path, "maxDurationSeconds"), message))
+    if config.silence_timeout_seconds < 1:
+        message = "Silence timeout must be at least 1 second."
+        problems.append(Problem((*path, "silenceTimeoutSeconds"), message))
+    elif config.silence_timeout_seconds > config.max_duration_seconds:
+        message = "Silence timeout must not exceed the max duration."
+        problems.append(Problem((*path, "silenceTimeoutSeconds"), message))
+    return config.model_copy(update={"locale": locale or config.locale}), problems
+
+
+def check_voices(
+    configs: list[VoiceConfiguration], path: Path, catalog: Catalog
+) -> tuple[dict[str, VoiceConfiguration], list[Problem]]:
+    """Validate a list of voice configurations and key them by locale, refusing duplicates."""
+    keyed: dict[str, VoiceConfiguration] = {}
+    problems: list[Problem] = []
+    for index, raw in enumerate(configs):
+        item_path = (*path, str(index))
+        config, found = check_voice(raw, item_path, catalog)
+        problems += found
+        if config.locale in keyed:
+            message = f"Locale {config.locale} is configured more than once."
+            problems.append(Problem((*item_path, "locale"), message, ErrorCode.DUPLICATE_LOCALE))
+        keyed[config.locale] = config
+    return keyed, problems
+
+
+def check_chat(config: ChatConfiguration, path: Path, catalog: Catalog) -> list[Problem]:
+    problems = check_text(config.prompt, (*path, "prompt"), "Prompt", MAX_PROMPT)
+    problems += _check_model(config.model_key, Channel.CHAT, path, catalog)
+    problems += _check_temperature(config.temperature, path)
+    model = catalog.models.get(config.model_key)
+    limit = model.max_output_tokens if model else None
+    if config.max_tokens < 1 or (limit is not None and config.max_tokens > limit):
+        bound = f"between 1 and {limit}" if limit is not None else "at least 1"
+        problems.append(Problem((*path, "maxTokens"), f"Max tokens must be {bound}."))
+    return problems
+
+
+def publish_problems(draft: Snapshot, catalog: Catalog) -> list[Problem]:
+    """Why this draft may not go live; an incomplete draft is fine until it is published."""
+    problems: list[Problem] = []
+    if not draft.voice_configurations and draft.chat_configuration is None:
+        message = "Add a voice or a chat configuration before publishing."
+        problems.append(Problem(("draft",), message, ErrorCode.NOT_PUBLISHABLE))
+    for locale, voice in draft.voice_configurations.items():
+        path = ("draft", "voiceConfigurations", locale)
+        if voice.first_speaker is FirstSpeaker.AGENT and not (voice.first_message or "").strip():
+            message = f"The {locale} agent speaks first, so it needs a first message."
+            problems.append(Problem((*path, "firstMessage"), message, ErrorCode.NOT_PUBLISHABLE))
+        problems += _as_not_publishable(check_voice(voice, path, catalog)[1])
+    chat = draft.chat_configuration
+    if chat is not None:
+        chat_path = ("draft", "chatConfiguration")
+        if chat.forward_to_voice and not draft.voice_configurations:
+            message = "Forwarding to voice needs at least one voice configuration."
+            problems.append(
+                Problem((*chat_path, "forwardToVoice"), message, ErrorCode.NOT_PUBLISHABLE)
+            )
+        problems += _as_not_publishable(check_chat(chat, chat_path, catalog))
+    return problems
+
+
+def _as_not_publishable(problems: list[Problem]) -> list[Problem]:
+    # The catalog may have dropped a voice or model since the draft was written.
+    return [Problem(p.path, p.message, ErrorCode.NOT_PUBLISHABLE) for p in problems]

@@ -1,0 +1,1 @@
+"""The GraphQL surface: translates requests into persona service calls and results back."""

@@ -1,0 +1,35 @@
+"""The one place where domain errors become `userErrors`."""
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import strawberry
+
+from app.errors import ErrorCode, PersonaError, Problem
+
+T = TypeVar("T")
+
+strawberry.enum(ErrorCode, name="UserErrorCode")
+
+
+@strawberry.type
+class UserError:
+    field: list[str] | None
+    message: str
+    code: ErrorCode
+
+    @classmethod
+    def from_problem(cls, problem: Problem) -> "UserError":
+        return cls(field=list(problem.path) or None, message=problem.message, code=problem.code)
+
+
+def user_errors(error: PersonaError) -> list[UserError]:
+    return [UserError.from_problem(problem) for problem in error.problems]
+
+
+async def attempt(call: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+    """Run a service call; a refused request becomes its userErrors."""
+    try:
+        return await call(), []
+    except PersonaError as error:
+        return None, user_errors(error)

@@ -1,0 +1,44 @@
+"""Opaque global ids ("Persona:<objectid>", base64url) and page cursors."""
+
+import base64
+import binascii
+
+from beanie import PydanticObjectId
+from bson.errors import InvalidId
+
+
+def encode(kind: str, key: str) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode().rstrip("=")
+
+
+def decode(global_id: str) -> tuple[str, str] | None:
+    """(kind, key) of a global id, or None when it is not one of ours."""
+    padded = global_id + "=" * (-len(global_id) % 4)
+    try:
+        text = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    kind, sep, key = text.partition(":")
+    return (kind, key) if sep and kind and key else None
+
+
+def decode_object_id(global_id: str, kind: str) -> PydanticObjectId | None:
+    decoded = decode(global_id)
+    if decoded is None or decoded[0] != kind:
+        return None
+    try:
+        return PydanticObjectId(decoded[1])
+    except (InvalidId, TypeError):
+        return None
+
+
+def persona_id(object_id: PydanticObjectId | None) -> str:
+    return encode("Persona", str(object_id))
+
+
+def cursor(object_id: PydanticObjectId | None) -> str:
+    return encode("cursor", str(object_id))
+
+
+def decode_cursor(value: str) -> PydanticObjectId | None:
+    return decode_object_id(value, "cursor")

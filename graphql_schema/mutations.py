@@ -1,0 +1,142 @@
+"""Mutations: one input, one payload, errors as data. Each delegates to one service call."""
+
+from collections.abc import Awaitable, Callable
+
+import strawberry
+from beanie import PydanticObjectId
+
+from app import documents, personas
+from app.errors import InvalidInput, PersonaNotFound, Problem
+from graphql_schema import ids
+from graphql_schema.context import Info
+from graphql_schema.errors import UserError, attempt
+from graphql_schema.inputs import (
+    CreatePersonaInput,
+    DeletePersonaInput,
+    PublishPersonaInput,
+    RemoveVoiceConfigurationInput,
+    SetChatConfigurationInput,
+    SetVoiceConfigurationInput,
+    UpdatePersonaInput,
+    given,
+)
+from graphql_schema.types import Persona, PersonaVersion
+
+
+@strawberry.type
+class PersonaPayload:
+    persona: Persona | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class PublishPersonaPayload:
+    persona: Persona | None
+    version: PersonaVersion | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DeletePersonaPayload:
+    deleted_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+def _persona_id(global_id: str, field: str) -> PydanticObjectId:
+    object_id = ids.decode_object_id(global_id, "Persona")
+    if object_id is None:
+        raise PersonaNotFound((field,))
+    return object_id
+
+
+async def _persona_payload(call: Callable[[], Awaitable[documents.Persona]]) -> PersonaPayload:
+    persona, errors = await attempt(call)
+    return PersonaPayload(
+        persona=Persona.from_document(persona) if persona else None, user_errors=errors
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def create_persona(self, input: CreatePersonaInput) -> PersonaPayload:
+        spec = personas.NewPersona(
+            name=input.name,
+            memory=input.memory,
+            voice_configurations=tuple(c.to_document() for c in input.voice_configurations or []),
+            chat_configuration=(
+                chat.to_document() if (chat := given(input.chat_configuration)) else None
+            ),
+        )
+        return await _persona_payload(lambda: personas.create_persona(spec))
+
+    @strawberry.mutation
+    async def update_persona(self, input: UpdatePersonaInput) -> PersonaPayload:
+        return await _persona_payload(
+            lambda: personas.update_persona(
+                _persona_id(input.id, "id"),
+                input.expected_revision,
+                given(input.name),
+                given(input.memory),
+            )
+        )
+
+    @strawberry.mutation
+    async def set_voice_configuration(self, input: SetVoiceConfigurationInput) -> PersonaPayload:
+        return await _persona_payload(
+            lambda: personas.set_voice_configuration(
+                _persona_id(input.persona_id, "personaId"),
+                input.expected_revision,
+                input.configuration.to_document(),
+            )
+        )
+
+    @strawberry.mutation
+    async def remove_voice_configuration(
+        self, input: RemoveVoiceConfigurationInput
+    ) -> PersonaPayload:
+        return await _persona_payload(
+            lambda: personas.remove_voice_configuration(
+                _persona_id(input.persona_id, "personaId"), input.expected_revision, input.locale
+            )
+        )
+
+    @strawberry.mutation
+    async def set_chat_configuration(self, input: SetChatConfigurationInput) -> PersonaPayload:
+        async def call() -> documents.Persona:
+            if input.configuration is strawberry.UNSET:
+                message = "Pass a configuration, or null to remove the chat configuration."
+                raise InvalidInput([Problem(("configuration",), message)])
+            config = input.configuration.to_document() if input.configuration else None
+            persona_id = _persona_id(input.persona_id, "personaId")
+            return await personas.set_chat_configuration(
+                persona_id, input.expected_revision, config
+            )
+
+        return await _persona_payload(call)
+
+    @strawberry.mutation
+    async def publish_persona(
+        self, info: Info, input: PublishPersonaInput
+    ) -> PublishPersonaPayload:
+        published, errors = await attempt(
+            lambda: personas.publish_persona(
+                _persona_id(input.persona_id, "personaId"),
+                input.expected_revision,
+                given(input.note),
+                info.context.actor,
+            )
+        )
+        if published is None:
+            return PublishPersonaPayload(persona=None, version=None, user_errors=errors)
+        persona, version = published
+        return PublishPersonaPayload(
+            persona=Persona.from_document(persona),
+            version=PersonaVersion.from_document(version),
+            user_errors=[],
+        )
+
+    @strawberry.mutation
+    async def delete_persona(self, input: DeletePersonaInput) -> DeletePersonaPayload:
+        _, errors = await attempt(lambda: personas.delete_persona(_persona_id(input.id, "id")))
+        return DeletePersonaPayload(deleted_id=None if errors else input.id, user_errors=errors)

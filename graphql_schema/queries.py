@@ -1,0 +1,97 @@
+"""Queries. Unknown and malformed ids read as null; malformed arguments are GraphQL errors."""
+
+import strawberry
+from graphql import GraphQLError
+
+from app import personas, reads
+from app.catalog import load_catalog
+from graphql_schema import ids
+from graphql_schema.catalog_types import Channel, LanguageModel, Node, Voice
+from graphql_schema.scalars import Locale, query_locale
+from graphql_schema.types import (
+    LiveConfiguration,
+    PageInfo,
+    Persona,
+    PersonaConnection,
+    PersonaEdge,
+    PersonaStatus,
+)
+
+
+async def _persona(global_id: str) -> Persona | None:
+    object_id = ids.decode_object_id(global_id, "Persona")
+    if object_id is None:
+        return None
+    found = await personas.get_persona(object_id)
+    return Persona.from_document(found) if found else None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def node(self, id: strawberry.ID) -> Node | None:
+        decoded = ids.decode(id)
+        if decoded is None:
+            return None
+        kind, key = decoded
+        catalog = load_catalog()
+        if kind == "Persona":
+            return await _persona(id)
+        if kind == "Voice" and key in catalog.voices:
+            return Voice.from_catalog(catalog.voices[key])
+        if kind == "LanguageModel" and key in catalog.models:
+            return LanguageModel.from_catalog(catalog.models[key])
+        return None
+
+    @strawberry.field
+    async def persona(self, id: strawberry.ID) -> Persona | None:
+        return await _persona(id)
+
+    @strawberry.field(description=f"Newest first; first <= {reads.MAX_PAGE}.")
+    async def personas(
+        self,
+        first: int = 20,
+        after: str | None = None,
+        search: str | None = None,
+        status: PersonaStatus | None = None,
+    ) -> PersonaConnection:
+        if not 0 <= first <= reads.MAX_PAGE:
+            raise GraphQLError(f"first must be between 0 and {reads.MAX_PAGE}.")
+        after_id = None
+        if after is not None:
+            after_id = ids.decode_cursor(after)
+            if after_id is None:
+                raise GraphQLError("after is not a cursor returned by this API.")
+        page = await reads.list_personas(first, after_id, search, status)
+        edges = [
+            PersonaEdge(cursor=ids.cursor(p.id), node=Persona.from_document(p)) for p in page.items
+        ]
+        return PersonaConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=page.total,
+        )
+
+    @strawberry.field(description="Every voice, or those that can speak the locale.")
+    def voices(self, locale: Locale | None = None) -> list[Voice]:
+        return [Voice.from_catalog(v) for v in load_catalog().voices_for(query_locale(locale))]
+
+    @strawberry.field(description="Every language model, or those offered for the channel.")
+    def language_models(self, channel: Channel | None = None) -> list[LanguageModel]:
+        return [LanguageModel.from_catalog(m) for m in load_catalog().models_for(channel)]
+
+    @strawberry.field(description="Production only; null before the first publish.")
+    async def live_configuration(
+        self, persona_id: strawberry.ID, channel: Channel, locale: Locale | None = None
+    ) -> LiveConfiguration | None:
+        requested = query_locale(locale)
+        object_id = ids.decode_object_id(persona_id, "Persona")
+        if object_id is None:
+            return None
+        live = await reads.live_configuration(object_id, channel, requested)
+        return LiveConfiguration.from_result(live) if live else None

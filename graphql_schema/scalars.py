@@ -1,0 +1,35 @@
+"""Custom scalars. Locale is checked by the resolvers, so mutations can report it as a userError."""
+
+from typing import NewType
+
+import strawberry
+from graphql import GraphQLError
+
+from app.locales import InvalidLocale, canonical_locale
+
+
+def _parse_locale(value: object) -> str:
+    if not isinstance(value, str):
+        raise GraphQLError("Locale must be a string such as 'en-US'.")
+    return value
+
+
+Locale = NewType("Locale", str)
+
+LOCALE_SCALAR = strawberry.scalar(
+    name="Locale",
+    description='BCP 47 language tag, e.g. "en-US", "ar-AE"; invalid tags are rejected',
+    specified_by_url="https://www.rfc-editor.org/rfc/bcp/bcp47.txt",
+    serialize=str,
+    parse_value=_parse_locale,
+)
+
+
+def query_locale(value: str | None) -> str | None:
+    """The canonical form of a locale argument of a query; a GraphQL error when malformed."""
+    if value is None:
+        return None
+    try:
+        return canonical_locale(value)
+    except InvalidLocale as exc:
+        raise GraphQLError(f"{exc}.") from None

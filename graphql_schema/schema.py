@@ -1,0 +1,35 @@
+"""The schema served at /graphql, and its printed form."""
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+from strawberry.schema.config import StrawberryConfig
+
+from graphql_schema.catalog_types import LanguageModel, Voice
+from graphql_schema.mutations import Mutation
+from graphql_schema.queries import Query
+from graphql_schema.scalars import LOCALE_SCALAR, Locale
+from graphql_schema.types import Persona
+
+logger = logging.getLogger(__name__)
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    # Errors we raise on purpose are GraphQLErrors; anything else is a bug whose text may leak.
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    types=[Persona, Voice, LanguageModel],
+    extensions=[MaskErrors(should_mask_error=_is_unexpected)],  # type: ignore[list-item]
+    config=StrawberryConfig(scalar_map={Locale: LOCALE_SCALAR}),
+)
+
+
+def printed_schema() -> str:
+    return schema.as_str() + "\n"

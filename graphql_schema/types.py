@@ -1,0 +1,205 @@
+"""Persona types, each built from its Beanie document by `from_document`."""
+
+from datetime import datetime
+from typing import Self
+
+import strawberry
+
+from app import documents
+from app.reads import LiveConfiguration as LiveConfigurationResult
+from graphql_schema import ids
+from graphql_schema.catalog_types import Channel, LanguageModel, Node, Voice, language_model, voice
+from graphql_schema.scalars import Locale, query_locale
+
+strawberry.enum(documents.FirstSpeaker)
+strawberry.enum(documents.PersonaStatus)
+FirstSpeaker = documents.FirstSpeaker
+PersonaStatus = documents.PersonaStatus
+
+
+@strawberry.type
+class VoiceConfiguration:
+    locale: Locale
+    prompt: str
+    voice: Voice
+    first_speaker: FirstSpeaker
+    first_message: str | None = strawberry.field(
+        description="Required to publish when firstSpeaker is AGENT."
+    )
+    model: LanguageModel
+    temperature: float = strawberry.field(description="0.0 .. 2.0")
+    max_duration_seconds: int = strawberry.field(description="10 .. 14400")
+    silence_timeout_seconds: int = strawberry.field(description="1 .. maxDurationSeconds")
+    recording: bool
+
+    @classmethod
+    def from_document(cls, config: documents.VoiceConfiguration) -> Self:
+        return cls(
+            locale=Locale(config.locale),
+            prompt=config.prompt,
+            voice=voice(config.voice_key),
+            first_speaker=config.first_speaker,
+            first_message=config.first_message,
+            model=language_model(config.model_key),
+            temperature=config.temperature,
+            max_duration_seconds=config.max_duration_seconds,
+            silence_timeout_seconds=config.silence_timeout_seconds,
+            recording=config.recording,
+        )
+
+
+@strawberry.type
+class ChatConfiguration:
+    prompt: str
+    model: LanguageModel
+    temperature: float = strawberry.field(description="0.0 .. 2.0")
+    max_tokens: int = strawberry.field(description="1 .. model.maxOutputTokens")
+    forward_to_voice: bool = strawberry.field(
+        description="Publishing requires at least one voice configuration."
+    )
+
+    @classmethod
+    def from_document(cls, config: documents.ChatConfiguration) -> Self:
+        return cls(
+            prompt=config.prompt,
+            model=language_model(config.model_key),
+            temperature=config.temperature,
+            max_tokens=config.max_tokens,
+            forward_to_voice=config.forward_to_voice,
+        )
+
+
+def _chat(config: documents.ChatConfiguration | None) -> ChatConfiguration | None:
+    return ChatConfiguration.from_document(config) if config else None
+
+
+def _voice(config: documents.VoiceConfiguration | None) -> VoiceConfiguration | None:
+    return VoiceConfiguration.from_document(config) if config else None
+
+
+@strawberry.type(description="One whole configuration: the draft, or a published version.")
+class PersonaSnapshot:
+    snapshot: strawberry.Private[documents.Snapshot]
+
+    @classmethod
+    def from_document(cls, snapshot: documents.Snapshot) -> Self:
+        return cls(snapshot=snapshot)
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.snapshot.name
+
+    @strawberry.field
+    def memory(self) -> bool:
+        return self.snapshot.memory
+
+    @strawberry.field
+    def voice_configurations(self) -> list[VoiceConfiguration]:
+        configs = self.snapshot.voice_configurations.values()
+        return [VoiceConfiguration.from_document(config) for config in configs]
+
+    @strawberry.field(description="Exact locale match.")
+    def voice_configuration(self, locale: Locale) -> VoiceConfiguration | None:
+        return _voice(self.snapshot.voice_configurations.get(query_locale(locale) or ""))
+
+    @strawberry.field
+    def chat_configuration(self) -> ChatConfiguration | None:
+        return _chat(self.snapshot.chat_configuration)
+
+
+@strawberry.type
+class PersonaVersion:
+    version: int = strawberry.field(description="1, 2, 3 ... per persona")
+    snapshot: PersonaSnapshot
+    published_at: datetime
+    published_by: str
+    note: str | None
+
+    @classmethod
+    def from_document(cls, version: documents.Production | documents.PersonaVersion) -> Self:
+        return cls(
+            version=version.version,
+            snapshot=PersonaSnapshot.from_document(version.snapshot),
+            published_at=version.published_at,
+            published_by=version.published_by,
+            note=version.note,
+        )
+
+
+@strawberry.type
+class Persona(Node):
+    persona: strawberry.Private[documents.Persona]
+    status: PersonaStatus
+    revision: int = strawberry.field(
+        description="Bumps on every draft change; pass it back as expectedRevision."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_document(cls, persona: documents.Persona) -> Self:
+        return cls(
+            id=strawberry.ID(ids.persona_id(persona.id)),
+            persona=persona,
+            status=persona.status,
+            revision=persona.revision,
+            created_at=persona.created_at,
+            updated_at=persona.updated_at,
+        )
+
+    @strawberry.field
+    def draft(self) -> PersonaSnapshot:
+        return PersonaSnapshot.from_document(self.persona.draft)
+
+    @strawberry.field(description="Null until the first publish.")
+    def production(self) -> PersonaVersion | None:
+        production = self.persona.production
+        return PersonaVersion.from_document(production) if production else None
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class PersonaEdge:
+    cursor: str
+    node: Persona
+
+
+@strawberry.type
+class PersonaConnection:
+    edges: list[PersonaEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type(description="What a live call or chat runs with: production, never the draft.")
+class LiveConfiguration:
+    persona_id: strawberry.ID
+    version: int
+    name: str
+    memory: bool
+    channel: Channel
+    requested_locale: Locale | None
+    voice: VoiceConfiguration | None = strawberry.field(
+        description="For VOICE: exact locale, else same language, else the first locale."
+    )
+    chat: ChatConfiguration | None = strawberry.field(description="For CHAT.")
+
+    @classmethod
+    def from_result(cls, live: LiveConfigurationResult) -> Self:
+        return cls(
+            persona_id=strawberry.ID(ids.persona_id(live.persona_id)),
+            version=live.version,
+            name=live.name,
+            memory=live.memory,
+            channel=live.channel,
+            requested_locale=Locale(live.requested_locale) if live.requested_locale else None,
+            voice=_voice(live.voice),
+            chat=_chat(live.chat),
+        )
