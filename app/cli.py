@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -25,6 +26,14 @@ class _Server(uvicorn.Server):
             logger.info("GraphQL playground at http://%s:%d/graphql", host, port)
 
 
+class _Stop(Exception):
+    """SIGINT or SIGTERM arrived."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _Stop
+
+
 def _check_reachable(uri: str) -> None:
     client: MongoClient[dict[str, object]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
     try:
@@ -38,6 +47,9 @@ def _check_reachable(uri: str) -> None:
 def serve(settings: Settings) -> None:
     from app.asgi import create_app  # imports the whole schema; export-schema-only runs skip it
 
+    # uvicorn re-raises the signal it shut down on; handled here, it lets the database stop too.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _raise_stop)
     embedded = None
     if settings.mongodb_uri is None:
         embedded = EmbeddedDatabase(settings.data_dir)
@@ -50,6 +62,8 @@ def serve(settings: Settings) -> None:
             create_app(settings), host=settings.host, port=settings.port, lifespan="on"
         )
         _Server(config).run()
+    except _Stop:
+        pass
     finally:
         # The API has stopped taking requests by now, so the database can go.
         if embedded is not None:
@@ -85,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             export_schema(args.output)
         else:
             serve(load_settings(host=args.host, port=args.port, data_dir=args.data_dir))
+    except _Stop:
+        return 0
     except (SettingsError, EmbeddedDatabaseError) as exc:
         print(f"persona-api: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, SettingsError) else 1

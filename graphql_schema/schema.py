@@ -6,6 +6,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from graphql_schema.catalog_types import LanguageModel, Voice
 from graphql_schema.mutations import Mutation
@@ -22,11 +23,23 @@ def _is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
-schema = strawberry.Schema(
+class PersonaSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Refused requests are the client's business: one line, no traceback in the log.
+        for error in errors:
+            if _is_unexpected(error):
+                logger.error("unexpected error: %s", error.message, exc_info=error.original_error)
+            else:
+                logger.info("request refused: %s", error.message)
+
+
+schema = PersonaSchema(
     query=Query,
     mutation=Mutation,
     types=[Persona, Voice, LanguageModel],
-    extensions=[MaskErrors(should_mask_error=_is_unexpected)],  # type: ignore[list-item]
+    extensions=[lambda: MaskErrors(should_mask_error=_is_unexpected)],
     config=StrawberryConfig(scalar_map={Locale: LOCALE_SCALAR}),
 )
 
