@@ -213,6 +213,7 @@ async def _commit_version(persona: Persona, version: PersonaVersion) -> Persona 
     async with personas.database.client.start_session() as session:
         try:
             async with await session.start_transaction():
+                version.id = PydanticObjectId()
                 await versions.insert_one(version.model_dump(by_alias=True), session=session)
                 stored = await personas.find_one_and_update(
                     {
