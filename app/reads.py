@@ -51,8 +51,6 @@ async def list_personas(
     if status is not None:
         query |= _status_filter(status)
     total = await Persona.find(query).count()
-    if first == 0:
-        return Page([], False, total)
     page_query = query if after is None else {**query, "_id": {"$lt": after}}
     rows = await Persona.find(page_query).sort("-_id").limit(first + 1).to_list()
     return Page(rows[:first], len(rows) > first, total)

@@ -50,11 +50,12 @@ class Query:
     @strawberry.field(description=f"Newest first; first <= {reads.MAX_PAGE}.")
     async def personas(
         self,
-        first: int = 20,
+        first: int | None = 20,
         after: str | None = None,
         search: str | None = None,
         status: PersonaStatus | None = None,
     ) -> PersonaConnection:
+        first = 20 if first is None else first
         if not 0 <= first <= reads.MAX_PAGE:
             raise GraphQLError(f"first must be between 0 and {reads.MAX_PAGE}.")
         after_id = None
