@@ -63,3 +63,11 @@ class NothingToPublish(PersonaError):
 
 class NotPublishable(PersonaError):
     """The draft is incomplete; each problem names the draft field to fix."""
+
+
+class VersionNotFound(PersonaError):
+    """The persona has no published version with this number."""
+
+    def __init__(self, version: int) -> None:
+        message = f"The persona has no version {version}."
+        super().__init__([Problem(("version",), message, ErrorCode.NOT_FOUND)])

@@ -9,13 +9,11 @@ from typing import Any
 
 from beanie import PydanticObjectId
 from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from app.catalog import Catalog, load_catalog
 from app.documents import (
     ChatConfiguration,
     Persona,
-    PersonaStatus,
     PersonaVersion,
     Snapshot,
     VoiceConfiguration,
@@ -25,23 +23,20 @@ from app.errors import (
     ErrorCode,
     InvalidInput,
     NothingToPublish,
-    NotPublishable,
     PersonaNotFound,
     Problem,
     RevisionMismatch,
+    VersionNotFound,
 )
 from app.locales import InvalidLocale, canonical_locale
+from app.reads import get_version
 from app.validation import (
     MAX_NAME,
     check_chat,
-    check_note,
     check_text,
     check_voice,
     check_voices,
-    publish_problems,
 )
-
-PUBLISH_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -52,7 +47,7 @@ class NewPersona:
     chat_configuration: ChatConfiguration | None = None
 
 
-def _refuse(problems: list[Problem]) -> None:
+def refuse(problems: list[Problem]) -> None:
     if problems:
         raise InvalidInput(problems)
 
@@ -61,7 +56,9 @@ async def get_persona(persona_id: PydanticObjectId) -> Persona | None:
     return await Persona.get(persona_id)
 
 
-async def _require(persona_id: PydanticObjectId, expected_revision: int, path: str) -> Persona:
+async def require_persona(
+    persona_id: PydanticObjectId, expected_revision: int, path: str
+) -> Persona:
     persona = await Persona.get(persona_id)
     if persona is None:
         raise PersonaNotFound((path,))
@@ -102,7 +99,7 @@ async def create_persona(spec: NewPersona, catalog: Catalog | None = None) -> Pe
     problems += found
     if spec.chat_configuration is not None:
         problems += check_chat(spec.chat_configuration, ("chatConfiguration",), catalog)
-    _refuse(problems)
+    refuse(problems)
     draft = Snapshot(
         name=spec.name.strip(),
         memory=spec.memory,
@@ -121,8 +118,8 @@ async def update_persona(
     memory: bool | None = None,
 ) -> Persona:
     if name is not None:
-        _refuse(check_text(name, ("name",), "Name", MAX_NAME))
-    persona = await _require(persona_id, expected_revision, "id")
+        refuse(check_text(name, ("name",), "Name", MAX_NAME))
+    persona = await require_persona(persona_id, expected_revision, "id")
     changes: dict[str, Any] = {}
     if name is not None:
         changes["name"] = name.strip()
@@ -136,8 +133,8 @@ async def set_voice_configuration(
 ) -> Persona:
     """Add the configuration for its locale, or replace the one already there."""
     config, problems = check_voice(config, ("configuration",), load_catalog())
-    _refuse(problems)
-    persona = await _require(persona_id, expected_revision, "personaId")
+    refuse(problems)
+    persona = await require_persona(persona_id, expected_revision, "personaId")
     voices = {**persona.draft.voice_configurations, config.locale: config}
     return await _write_draft(
         persona, persona.draft.model_copy(update={"voice_configurations": voices})
@@ -151,7 +148,7 @@ async def remove_voice_configuration(
         locale = canonical_locale(locale)
     except InvalidLocale as exc:
         raise InvalidInput([Problem(("locale",), f"{exc}.")]) from None
-    persona = await _require(persona_id, expected_revision, "personaId")
+    persona = await require_persona(persona_id, expected_revision, "personaId")
     voices = dict(persona.draft.voice_configurations)
     if voices.pop(locale, None) is None:
         message = f"The draft has no voice configuration for {locale}."
@@ -166,80 +163,11 @@ async def set_chat_configuration(
 ) -> Persona:
     """Set the chat configuration; None removes it."""
     if config is not None:
-        _refuse(check_chat(config, ("configuration",), load_catalog()))
-    persona = await _require(persona_id, expected_revision, "personaId")
+        refuse(check_chat(config, ("configuration",), load_catalog()))
+    persona = await require_persona(persona_id, expected_revision, "personaId")
     return await _write_draft(
         persona, persona.draft.model_copy(update={"chat_configuration": config})
     )
-
-
-async def publish_persona(
-    persona_id: PydanticObjectId, expected_revision: int, note: str | None, published_by: str
-) -> tuple[Persona, PersonaVersion]:
-    """Make the draft at `expected_revision` the next production version.
-
-    The version insert and the move of production happen in one transaction, so
-    production never points at a version that was not written.
-    """
-    _refuse(check_note(note, ("note",)))
-    for _ in range(PUBLISH_ATTEMPTS):
-        persona = await _require(persona_id, expected_revision, "personaId")
-        problems = publish_problems(persona.draft, load_catalog())
-        if problems:
-            raise NotPublishable(problems)
-        if persona.status is PersonaStatus.PUBLISHED:
-            raise NothingToPublish()
-        version = PersonaVersion(
-            persona_id=persona_id,
-            version=(persona.production.version if persona.production else 0) + 1,
-            snapshot=persona.draft,
-            digest=persona.draft_digest,
-            published_at=utcnow(),
-            published_by=published_by,
-            note=note,
-        )
-        stored = await _commit_version(persona, version)
-        if stored is not None:
-            return stored, version
-    raise RevisionMismatch(expected_revision)
-
-
-async def _commit_version(persona: Persona, version: PersonaVersion) -> Persona | None:
-    """Insert `version` and point production at it, or neither (None: retry from a fresh read)."""
-    production = version.as_production()
-    previous = persona.production.version if persona.production else None
-    personas = Persona.get_pymongo_collection()
-    versions = PersonaVersion.get_pymongo_collection()
-    async with personas.database.client.start_session() as session:
-        try:
-            async with await session.start_transaction():
-                version.id = PydanticObjectId()
-                await versions.insert_one(version.model_dump(by_alias=True), session=session)
-                stored = await personas.find_one_and_update(
-                    {
-                        "_id": persona.id,
-                        "revision": persona.revision,
-                        "production.version": previous,
-                    },
-                    {
-                        "$set": {
-                            "production": production.model_dump(mode="python"),
-                            "updated_at": version.published_at,
-                        }
-                    },
-                    return_document=ReturnDocument.AFTER,
-                    session=session,
-                )
-                if stored is None:
-                    await session.abort_transaction()
-                    return None
-        except DuplicateKeyError:
-            return None
-        except OperationFailure as exc:
-            if exc.has_error_label("TransientTransactionError"):
-                return None
-            raise
-    return Persona.model_validate(stored)  # type: ignore[no-any-return]
 
 
 async def delete_persona(persona_id: PydanticObjectId) -> None:
@@ -254,3 +182,24 @@ async def delete_persona(persona_id: PydanticObjectId) -> None:
         if deleted.deleted_count == 0:
             raise PersonaNotFound()
         await versions.delete_many({"persona_id": persona_id}, session=session)
+
+
+async def discard_draft(persona_id: PydanticObjectId, expected_revision: int) -> Persona:
+    """Make the draft production again."""
+    persona = await require_persona(persona_id, expected_revision, "personaId")
+    if persona.production is None:
+        raise NothingToPublish(
+            "The persona was never published: there is no production to restore."
+        )
+    return await _write_draft(persona, persona.production.snapshot)
+
+
+async def restore_persona_version(
+    persona_id: PydanticObjectId, expected_revision: int, version: int
+) -> Persona:
+    """Make the draft a copy of a published version; production is untouched."""
+    persona = await require_persona(persona_id, expected_revision, "personaId")
+    found = await get_version(persona_id, version)
+    if found is None:
+        raise VersionNotFound(version)
+    return await _write_draft(persona, found.snapshot)

@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 import strawberry
 from beanie import PydanticObjectId
 
-from app import documents, personas
+from app import documents, personas, publishing
 from app.errors import InvalidInput, PersonaNotFound, Problem
 from graphql_schema import ids
 from graphql_schema.context import Info
@@ -120,7 +120,7 @@ class Mutation:
         self, info: Info, input: PublishPersonaInput
     ) -> PublishPersonaPayload:
         published, errors = await attempt(
-            lambda: personas.publish_persona(
+            lambda: publishing.publish_persona(
                 _persona_id(input.persona_id, "personaId"),
                 input.expected_revision,
                 given(input.note),

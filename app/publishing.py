@@ -1,0 +1,128 @@
+"""Moving production: publish the draft, or roll back to an earlier version.
+
+A version insert and the move of production happen in one transaction, so production
+never points at a version that was not written; the unique (persona, version) index
+and the condition on the current production version keep version numbers contiguous
+when publishes and rollbacks race.
+"""
+
+from beanie import PydanticObjectId
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from app.catalog import load_catalog
+from app.documents import Persona, PersonaStatus, PersonaVersion, Snapshot, utcnow
+from app.errors import (
+    NothingToPublish,
+    NotPublishable,
+    PersonaNotFound,
+    RevisionMismatch,
+    VersionNotFound,
+)
+from app.personas import refuse, require_persona
+from app.reads import get_version
+from app.validation import check_note, publish_problems
+
+ATTEMPTS = 5
+
+
+def _next_version(
+    persona: Persona, snapshot: Snapshot, digest: str, note: str | None, by: str, rollback: bool
+) -> PersonaVersion:
+    return PersonaVersion(
+        id=PydanticObjectId(),
+        persona_id=persona.id,
+        version=(persona.production.version if persona.production else 0) + 1,
+        snapshot=snapshot,
+        digest=digest,
+        published_at=utcnow(),
+        published_by=by,
+        note=note,
+        from_rollback=rollback,
+    )
+
+
+async def publish_persona(
+    persona_id: PydanticObjectId, expected_revision: int, note: str | None, published_by: str
+) -> tuple[Persona, PersonaVersion]:
+    """Make the draft at `expected_revision` the next production version."""
+    refuse(check_note(note, ("note",)))
+    for _ in range(ATTEMPTS):
+        persona = await require_persona(persona_id, expected_revision, "personaId")
+        problems = publish_problems(persona.draft, load_catalog())
+        if problems:
+            raise NotPublishable(problems)
+        if persona.status is PersonaStatus.PUBLISHED:
+            raise NothingToPublish()
+        version = _next_version(
+            persona, persona.draft, persona.draft_digest, note, published_by, rollback=False
+        )
+        stored = await _commit(persona, version, expected_revision)
+        if stored is not None:
+            return stored, version
+    raise RevisionMismatch(expected_revision)
+
+
+async def rollback_persona(
+    persona_id: PydanticObjectId, version: int, note: str | None, published_by: str
+) -> tuple[Persona, PersonaVersion]:
+    """Publish an earlier version again, at once, as the next version; the draft stays as it is.
+
+    The emergency path: it needs no expected revision, since draft edits don't matter to it.
+    """
+    refuse(check_note(note, ("note",)))
+    target = await get_version(persona_id, version)
+    for _ in range(ATTEMPTS):
+        persona = await Persona.get(persona_id)
+        if persona is None:
+            raise PersonaNotFound(("personaId",))
+        if target is None:
+            raise VersionNotFound(version)
+        if persona.production is not None and persona.production.digest == target.digest:
+            raise NothingToPublish(f"Production already runs what version {version} published.")
+        rolled_back = _next_version(
+            persona, target.snapshot, target.digest, note, published_by, rollback=True
+        )
+        stored = await _commit(persona, rolled_back, expected_revision=None)
+        if stored is not None:
+            return stored, rolled_back
+    raise RevisionMismatch(0)
+
+
+async def _commit(
+    persona: Persona, version: PersonaVersion, expected_revision: int | None
+) -> Persona | None:
+    """Insert `version` and point production at it, or neither (None: retry from a fresh read)."""
+    condition: dict[str, object] = {
+        "_id": persona.id,
+        "production.version": persona.production.version if persona.production else None,
+    }
+    if expected_revision is not None:
+        condition["revision"] = expected_revision
+    personas = Persona.get_pymongo_collection()
+    versions = PersonaVersion.get_pymongo_collection()
+    async with personas.database.client.start_session() as session:
+        try:
+            async with await session.start_transaction():
+                await versions.insert_one(version.model_dump(by_alias=True), session=session)
+                stored = await personas.find_one_and_update(
+                    condition,
+                    {
+                        "$set": {
+                            "production": version.as_production().model_dump(),
+                            "updated_at": version.published_at,
+                        }
+                    },
+                    return_document=ReturnDocument.AFTER,
+                    session=session,
+                )
+                if stored is None:
+                    await session.abort_transaction()
+                    return None
+        except DuplicateKeyError:
+            return None
+        except OperationFailure as exc:
+            if exc.has_error_label("TransientTransactionError"):
+                return None
+            raise
+    return Persona.model_validate(stored)  # type: ignore[no-any-return]
