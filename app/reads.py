@@ -112,3 +112,22 @@ async def get_version(persona_id: PydanticObjectId, version: int) -> PersonaVers
     return await PersonaVersion.find_one(
         PersonaVersion.persona_id == persona_id, PersonaVersion.version == version
     )
+
+
+@dataclass(frozen=True)
+class VersionPage:
+    items: list[PersonaVersion]
+    has_next: bool
+    total: int
+
+
+async def list_versions(
+    persona_id: PydanticObjectId, first: int, before_version: int | None = None
+) -> VersionPage:
+    """Published versions, newest first, starting below `before_version`."""
+    query: dict[str, Any] = {"persona_id": persona_id}
+    total = await PersonaVersion.find(query).count()
+    if before_version is not None:
+        query["version"] = {"$lt": before_version}
+    rows = await PersonaVersion.find(query).sort("-version").limit(first + 1).to_list()
+    return VersionPage(rows[:first], len(rows) > first, total)

@@ -42,3 +42,14 @@ def cursor(object_id: PydanticObjectId | None) -> str:
 
 def decode_cursor(value: str) -> PydanticObjectId | None:
     return decode_object_id(value, "cursor")
+
+
+def version_cursor(version: int) -> str:
+    return encode("version", str(version))
+
+
+def decode_version_cursor(value: str) -> int | None:
+    decoded = decode(value)
+    if decoded is None or decoded[0] != "version" or not decoded[1].isdigit():
+        return None
+    return int(decoded[1])

@@ -108,6 +108,26 @@ class PublishPersonaInput:
     note: str | None = strawberry.UNSET
 
 
+@strawberry.input(description="draft := production")
+class DiscardDraftInput:
+    persona_id: strawberry.ID
+    expected_revision: int
+
+
+@strawberry.input(description="draft := that version")
+class RestorePersonaVersionInput:
+    persona_id: strawberry.ID
+    expected_revision: int
+    version: int
+
+
+@strawberry.input(description="Publishes that version again as a new version, at once.")
+class RollbackPersonaInput:
+    persona_id: strawberry.ID
+    version: int
+    note: str | None = strawberry.UNSET
+
+
 @strawberry.input
 class DeletePersonaInput:
     id: strawberry.ID

@@ -13,8 +13,11 @@ from graphql_schema.errors import UserError, attempt
 from graphql_schema.inputs import (
     CreatePersonaInput,
     DeletePersonaInput,
+    DiscardDraftInput,
     PublishPersonaInput,
     RemoveVoiceConfigurationInput,
+    RestorePersonaVersionInput,
+    RollbackPersonaInput,
     SetChatConfigurationInput,
     SetVoiceConfigurationInput,
     UpdatePersonaInput,
@@ -53,6 +56,20 @@ async def _persona_payload(call: Callable[[], Awaitable[documents.Persona]]) -> 
     persona, errors = await attempt(call)
     return PersonaPayload(
         persona=Persona.from_document(persona) if persona else None, user_errors=errors
+    )
+
+
+async def _publish_payload(
+    call: Callable[[], Awaitable[tuple[documents.Persona, documents.PersonaVersion]]],
+) -> PublishPersonaPayload:
+    published, errors = await attempt(call)
+    if published is None:
+        return PublishPersonaPayload(persona=None, version=None, user_errors=errors)
+    persona, version = published
+    return PublishPersonaPayload(
+        persona=Persona.from_document(persona),
+        version=PersonaVersion.from_document(version),
+        user_errors=[],
     )
 
 
@@ -119,7 +136,7 @@ class Mutation:
     async def publish_persona(
         self, info: Info, input: PublishPersonaInput
     ) -> PublishPersonaPayload:
-        published, errors = await attempt(
+        return await _publish_payload(
             lambda: publishing.publish_persona(
                 _persona_id(input.persona_id, "personaId"),
                 input.expected_revision,
@@ -127,13 +144,34 @@ class Mutation:
                 info.context.actor,
             )
         )
-        if published is None:
-            return PublishPersonaPayload(persona=None, version=None, user_errors=errors)
-        persona, version = published
-        return PublishPersonaPayload(
-            persona=Persona.from_document(persona),
-            version=PersonaVersion.from_document(version),
-            user_errors=[],
+
+    @strawberry.mutation
+    async def discard_draft(self, input: DiscardDraftInput) -> PersonaPayload:
+        return await _persona_payload(
+            lambda: personas.discard_draft(
+                _persona_id(input.persona_id, "personaId"), input.expected_revision
+            )
+        )
+
+    @strawberry.mutation
+    async def restore_persona_version(self, input: RestorePersonaVersionInput) -> PersonaPayload:
+        return await _persona_payload(
+            lambda: personas.restore_persona_version(
+                _persona_id(input.persona_id, "personaId"), input.expected_revision, input.version
+            )
+        )
+
+    @strawberry.mutation
+    async def rollback_persona(
+        self, info: Info, input: RollbackPersonaInput
+    ) -> PublishPersonaPayload:
+        return await _publish_payload(
+            lambda: publishing.rollback_persona(
+                _persona_id(input.persona_id, "personaId"),
+                input.version,
+                given(input.note),
+                info.context.actor,
+            )
         )
 
     @strawberry.mutation

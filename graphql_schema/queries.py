@@ -7,10 +7,10 @@ from app import personas, reads
 from app.catalog import load_catalog
 from graphql_schema import ids
 from graphql_schema.catalog_types import Channel, LanguageModel, Node, Voice
+from graphql_schema.pagination import PageInfo, page_size
 from graphql_schema.scalars import Locale, query_locale
 from graphql_schema.types import (
     LiveConfiguration,
-    PageInfo,
     Persona,
     PersonaConnection,
     PersonaEdge,
@@ -55,9 +55,7 @@ class Query:
         search: str | None = None,
         status: PersonaStatus | None = None,
     ) -> PersonaConnection:
-        first = 20 if first is None else first
-        if not 0 <= first <= reads.MAX_PAGE:
-            raise GraphQLError(f"first must be between 0 and {reads.MAX_PAGE}.")
+        first = page_size(first)
         after_id = None
         if after is not None:
             after_id = ids.decode_cursor(after)
@@ -69,12 +67,7 @@ class Query:
         ]
         return PersonaConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=PageInfo.of(edges, page.has_next, after is not None),
             total_count=page.total,
         )
 

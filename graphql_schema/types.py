@@ -4,11 +4,13 @@ from datetime import datetime
 from typing import Self
 
 import strawberry
+from graphql import GraphQLError
 
-from app import documents
+from app import diff, documents, reads
 from app.reads import LiveConfiguration as LiveConfigurationResult
 from graphql_schema import ids
 from graphql_schema.catalog_types import Channel, LanguageModel, Node, Voice, language_model, voice
+from graphql_schema.pagination import PageInfo, page_size
 from graphql_schema.scalars import Locale, query_locale
 
 strawberry.enum(documents.FirstSpeaker)
@@ -114,6 +116,7 @@ class PersonaVersion:
     published_at: datetime
     published_by: str
     note: str | None
+    rollback: bool = strawberry.field(description="True when made by rollbackPersona.")
 
     @classmethod
     def from_document(cls, version: documents.Production | documents.PersonaVersion) -> Self:
@@ -123,7 +126,28 @@ class PersonaVersion:
             published_at=version.published_at,
             published_by=version.published_by,
             note=version.note,
+            rollback=version.from_rollback,
         )
+
+
+@strawberry.type(description="Values as JSON text.")
+class FieldChange:
+    path: str
+    before: str | None
+    after: str | None
+
+
+@strawberry.type
+class PersonaVersionEdge:
+    cursor: str
+    node: PersonaVersion
+
+
+@strawberry.type
+class PersonaVersionConnection:
+    edges: list[PersonaVersionEdge]
+    page_info: PageInfo
+    total_count: int
 
 
 @strawberry.type
@@ -156,13 +180,35 @@ class Persona(Node):
         production = self.persona.production
         return PersonaVersion.from_document(production) if production else None
 
+    @strawberry.field(description="Newest first.")
+    async def versions(
+        self, first: int | None = 20, after: str | None = None
+    ) -> PersonaVersionConnection:
+        first = page_size(first)
+        before = None
+        if after is not None:
+            before = ids.decode_version_cursor(after)
+            if before is None:
+                raise GraphQLError("after is not a cursor returned by this API.")
+        assert self.persona.id is not None
+        page = await reads.list_versions(self.persona.id, first, before)
+        edges = [
+            PersonaVersionEdge(
+                cursor=ids.version_cursor(item.version), node=PersonaVersion.from_document(item)
+            )
+            for item in page.items
+        ]
+        return PersonaVersionConnection(
+            edges=edges,
+            page_info=PageInfo.of(edges, page.has_next, after is not None),
+            total_count=page.total,
+        )
 
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    @strawberry.field(description="The draft against production (everything, before a publish).")
+    def changes(self) -> list[FieldChange]:
+        production = self.persona.production
+        found = diff.changes(production.snapshot if production else None, self.persona.draft)
+        return [FieldChange(path=c.path, before=c.before, after=c.after) for c in found]
 
 
 @strawberry.type

@@ -1,0 +1,38 @@
+"""Cursor pagination shared by every connection."""
+
+from collections.abc import Sequence
+from typing import Protocol, Self
+
+import strawberry
+from graphql import GraphQLError
+
+from app.reads import MAX_PAGE
+
+
+class Edge(Protocol):
+    cursor: str
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+    @classmethod
+    def of(cls, edges: Sequence[Edge], has_next: bool, has_previous: bool) -> Self:
+        return cls(
+            has_next_page=has_next,
+            has_previous_page=has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        )
+
+
+def page_size(first: int | None) -> int:
+    """`first` as given, 20 when null; a GraphQL error outside 0..MAX_PAGE."""
+    first = 20 if first is None else first
+    if not 0 <= first <= MAX_PAGE:
+        raise GraphQLError(f"first must be between 0 and {MAX_PAGE}.")
+    return first
