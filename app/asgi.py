@@ -13,6 +13,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from app.database import MongoDatabase, bind, connect, is_reachable
+from app.documents import PersonaVersion
+from app.events import EventHub
 from app.settings import Settings
 from graphql_schema.app import GraphQLApp
 
@@ -21,9 +23,19 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
     """The app for `settings`; pass `database` to use one already bound (tests do)."""
 
     @asynccontextmanager
+    async def serving_events() -> AsyncIterator[None]:
+        app.state.events = EventHub(PersonaVersion.get_pymongo_collection())
+        await app.state.events.start()
+        try:
+            yield
+        finally:
+            await app.state.events.stop()
+
+    @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if database is not None:
-            yield
+            async with serving_events():
+                yield
             return
         if settings.mongodb_uri is None:
             raise RuntimeError("MONGODB_URI is not set and no database was given")
@@ -31,7 +43,8 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         try:
             app.state.database = client[settings.mongodb_database]
             await bind(app.state.database)
-            yield
+            async with serving_events():
+                yield
         finally:
             await client.close()
 

@@ -19,6 +19,7 @@ from app.errors import (
     RevisionMismatch,
     VersionNotFound,
 )
+from app.events import notify_local
 from app.personas import refuse, require_persona
 from app.reads import get_version
 from app.validation import check_note, publish_problems
@@ -125,4 +126,6 @@ async def _commit(
             if exc.has_error_label("TransientTransactionError"):
                 return None
             raise
-    return Persona.model_validate(stored)  # type: ignore[no-any-return]
+    persona = Persona.model_validate(stored)
+    notify_local(version, persona)
+    return persona

@@ -7,11 +7,14 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
+from app.events import EventHub
+
 
 @dataclass
 class Context:
-    request: Request | WebSocket
+    request: Request | WebSocket | None
     response: Response | WebSocket | None
+    events: EventHub | None = None
     actor: str = "anonymous"
 
 

@@ -12,6 +12,7 @@ from graphql_schema.catalog_types import LanguageModel, Voice
 from graphql_schema.mutations import Mutation
 from graphql_schema.queries import Query
 from graphql_schema.scalars import LOCALE_SCALAR, Locale
+from graphql_schema.subscriptions import Subscription
 from graphql_schema.types import Persona
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class PersonaSchema(strawberry.Schema):
 schema = PersonaSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[Persona, Voice, LanguageModel],
     extensions=[lambda: MaskErrors(should_mask_error=_is_unexpected)],
     config=StrawberryConfig(scalar_map={Locale: LOCALE_SCALAR}),

@@ -21,10 +21,6 @@ from graphql_schema.schema import printed_schema
 
 CONTRACT = Path(__file__).resolve().parent / "contract" / "schema-target.graphql"
 
-# Contract names the server does not serve yet: the publish subscription. When it lands this
-# list goes, and the contract test holds the whole contract.
-DEFERRED = frozenset({"Subscription", "PersonaPublishedEvent"})
-
 
 def test_printed_schema_file_is_current(repo_root: Path) -> None:
     on_disk = (repo_root / "graphql_schema" / "schema.graphql").read_text(encoding="utf-8")
@@ -87,8 +83,6 @@ def _compare_type(expected: GraphQLNamedType, served: GraphQLNamedType) -> list[
         )
         for field_name, field in expected.fields.items():
             path = f"{name}.{field_name}"
-            if path in DEFERRED:
-                continue
             served_field = served.fields.get(field_name)
             if served_field is None:
                 problems.append(f"{path} is missing")
@@ -132,7 +126,7 @@ def contract_problems(contract: GraphQLSchema, served: GraphQLSchema) -> list[st
     """Every way `served` breaks `contract`, except the deferred names."""
     problems: list[str] = []
     for name, expected in contract.type_map.items():
-        if name.startswith("__") or name in DEFERRED:
+        if name.startswith("__"):
             continue
         found = served.type_map.get(name)
         if found is None:
@@ -141,7 +135,7 @@ def contract_problems(contract: GraphQLSchema, served: GraphQLSchema) -> list[st
         problems += _compare_type(expected, found)
     for root in ("query_type", "mutation_type", "subscription_type"):
         expected_root = getattr(contract, root)
-        if expected_root is None or expected_root.name in DEFERRED:
+        if expected_root is None:
             continue
         served_root = getattr(served, root)
         if served_root is None or served_root.name != expected_root.name:
@@ -176,14 +170,3 @@ def test_contract_check_notices_a_break(contract: GraphQLSchema) -> None:
             *already,
         ]
     )
-
-
-def test_every_deferred_name_is_in_the_contract(contract: GraphQLSchema) -> None:
-    # An exclusion that matches nothing would hide a typo, and would silently outlive its issue.
-    for name in DEFERRED:
-        type_name, _, field_name = name.partition(".")
-        assert type_name in contract.type_map, name
-        if field_name:
-            owner = contract.type_map[type_name]
-            assert isinstance(owner, GraphQLObjectType)
-            assert field_name in owner.fields, name

@@ -1,0 +1,143 @@
+"""Publish events for subscribers, fed by one change stream per process.
+
+Events come from the database, not from process memory, so a publish made through
+any API process reaches the subscribers of every process. Where the database has no
+change streams (a standalone mongod) the hub falls back to in-process delivery.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import OperationFailure, PyMongoError
+
+from app.documents import Persona, PersonaVersion
+
+logger = logging.getLogger(__name__)
+
+QUEUE_SIZE = 100
+RETRY_SECONDS = 0.5
+_NO_CHANGE_STREAMS = {40573, 136}  # replica-set-only stage; change streams disabled
+
+_local_hubs: set["EventHub"] = set()
+
+
+@dataclass(frozen=True)
+class PublishEvent:
+    version: PersonaVersion
+    persona: Persona  # as it was just after the publish
+
+    @property
+    def event_id(self) -> str:
+        return str(self.version.id)
+
+
+class SubscriberTooSlow(Exception):
+    """A subscriber fell more than QUEUE_SIZE events behind and was dropped."""
+
+
+@dataclass(eq=False)
+class Subscriber:
+    queue: asyncio.Queue[PublishEvent] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    dropped: bool = False
+
+    def offer(self, event: PublishEvent) -> bool:
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.dropped = True
+            return False
+        return True
+
+    async def __aiter__(self) -> AsyncIterator[PublishEvent]:
+        while not (self.dropped and self.queue.empty()):
+            yield await self.queue.get()
+        raise SubscriberTooSlow(
+            f"Subscriber dropped: more than {QUEUE_SIZE} events were waiting to be read."
+        )
+
+
+class EventHub:
+    """Fans out every newly published version to this process's subscribers."""
+
+    def __init__(self, versions: AsyncCollection[dict[str, Any]]) -> None:
+        self.versions = versions
+        self.subscribers: set[Subscriber] = set()
+        self.change_streams = True
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._follow(), name="persona-publish-events")
+        await self._ready.wait()
+
+    async def stop(self) -> None:
+        _local_hubs.discard(self)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    @contextlib.contextmanager
+    def subscribe(self) -> Any:
+        subscriber = Subscriber()
+        self.subscribers.add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            self.subscribers.discard(subscriber)
+
+    async def _deliver(self, version: PersonaVersion) -> None:
+        persona = await Persona.get(version.persona_id)
+        if persona is not None:
+            self.dispatch(PublishEvent(version, persona))
+
+    def dispatch(self, event: "PublishEvent") -> None:
+        for subscriber in list(self.subscribers):
+            if not subscriber.offer(event):
+                self.subscribers.discard(subscriber)
+                logger.warning("dropped a subscriber that fell %d events behind", QUEUE_SIZE)
+
+    async def _follow(self) -> None:
+        resume_token: Any = None
+        while True:
+            try:
+                async with await self.versions.watch(
+                    [{"$match": {"operationType": "insert"}}],
+                    resume_after=resume_token,
+                    max_await_time_ms=1000,
+                ) as stream:
+                    self._ready.set()
+                    while stream.alive:
+                        change = await stream.try_next()
+                        # Kept even when idle, so a resume never replays or skips an event.
+                        resume_token = stream.resume_token
+                        if change is not None:
+                            await self._deliver(
+                                PersonaVersion.model_validate(change["fullDocument"])
+                            )
+            except OperationFailure as exc:
+                if exc.code in _NO_CHANGE_STREAMS:
+                    logger.warning(
+                        "the database has no change streams: publish events reach only the "
+                        "subscribers of this process"
+                    )
+                    self.change_streams = False
+                    _local_hubs.add(self)
+                    self._ready.set()
+                    return
+                logger.warning("publish event stream failed, resuming: %s", exc)
+            except PyMongoError as exc:
+                logger.warning("publish event stream interrupted, resuming: %s", exc)
+            self._ready.set()
+            await asyncio.sleep(RETRY_SECONDS)
+
+
+def notify_local(version: PersonaVersion, persona: Persona) -> None:
+    """Deliver a publish in-process, for hubs whose database has no change streams."""
+    for hub in _local_hubs:
+        hub.dispatch(PublishEvent(version, persona))

@@ -1,0 +1,49 @@
+"""Live notifications over graphql-transport-ws."""
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+from graphql import GraphQLError
+
+from app import personas
+from graphql_schema import ids
+from graphql_schema.context import Info
+from graphql_schema.types import Persona, PersonaVersion
+
+
+@strawberry.type
+class PersonaPublishedEvent:
+    event_id: strawberry.ID = strawberry.field(
+        description="Unique per publish; clients de-duplicate on it."
+    )
+    persona: Persona
+    version: PersonaVersion
+    rollback: bool = strawberry.field(description="True when made by rollbackPersona.")
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Every publish the caller may read when personaId is null."
+    )
+    async def persona_published(
+        self, info: Info, persona_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[PersonaPublishedEvent, None]:
+        hub = info.context.events
+        if hub is None:
+            raise GraphQLError("Live notifications are not available.")
+        wanted = None
+        if persona_id is not None:
+            wanted = ids.decode_object_id(persona_id, "Persona")
+            if wanted is None or await personas.get_persona(wanted) is None:
+                raise GraphQLError("Persona not found.")
+        with hub.subscribe() as subscriber:
+            async for event in subscriber:
+                if wanted is not None and event.version.persona_id != wanted:
+                    continue
+                yield PersonaPublishedEvent(
+                    event_id=strawberry.ID(event.event_id),
+                    persona=Persona.from_document(event.persona),
+                    version=PersonaVersion.from_document(event.version),
+                    rollback=event.version.from_rollback,
+                )
