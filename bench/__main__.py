@@ -13,12 +13,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
-from app.embedded import EmbeddedDatabase
 
 from app.asgi import create_app
 from app.database import bind, connect
 from app.documents import ChatConfiguration, Persona, VoiceConfiguration
-from app.personas import NewPersona, create_persona, publish_persona
+from app.embedded import EmbeddedDatabase
+from app.personas import NewPersona, create_persona
+from app.publishing import publish_persona
 from app.settings import Settings
 
 PAGE_QUERY = """{ personas(first: 100) { totalCount edges { node { id status revision
