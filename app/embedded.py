@@ -74,10 +74,16 @@ class EmbeddedDatabase:
     """
 
     def __init__(
-        self, data_dir: Path, *, host: str = "127.0.0.1", start_timeout: float = 30.0
+        self,
+        data_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        start_timeout: float = 30.0,
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.host = host
+        self.fixed_port = port
         self.start_timeout = start_timeout
         self.log_path = self.data_dir / "secantusd.log"
         self._port: int | None = None
@@ -97,8 +103,8 @@ class EmbeddedDatabase:
         # An explicit, empty config stops the daemon from picking up a stray secantusd.toml.
         config = self.data_dir / "secantusd.toml"
         config.touch()
-        for _ in range(_PORT_ATTEMPTS):
-            port = _free_port(self.host)
+        for _ in range(1 if self.fixed_port else _PORT_ATTEMPTS):
+            port = self.fixed_port or _free_port(self.host)
             offset = self.log_path.stat().st_size if self.log_path.exists() else 0
             with self.log_path.open("ab") as log:
                 process = subprocess.Popen(

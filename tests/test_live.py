@@ -1,0 +1,150 @@
+"""Live notifications through real `persona-api serve` processes and real websockets."""
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from app.embedded import EmbeddedDatabase
+from graphql_schema.app import MAX_SUBSCRIPTIONS
+from tests.graphql import CREATE, voice_input
+from tests.processes import free_port, serving
+from tests.ws import graphql_ws
+
+SUBSCRIPTION = """
+subscription($personaId: ID) {
+  personaPublished(personaId: $personaId) { eventId rollback version { version } persona { id } }
+}
+"""
+PUBLISH = """
+mutation($i: PublishPersonaInput!) { publishPersona(input: $i) { userErrors { code } } }
+"""
+UPDATE = """
+mutation($i: UpdatePersonaInput!) { updatePersona(input: $i) { persona { revision } } }
+"""
+ROLLBACK = """
+mutation($i: RollbackPersonaInput!) { rollbackPersona(input: $i) { userErrors { code } } }
+"""
+
+
+async def _graphql(url: str, query: str, **variables: Any) -> dict[str, Any]:
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.post(f"{url}/graphql", json={"query": query, "variables": variables})
+    body: dict[str, Any] = response.json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def _new_persona(url: str) -> dict[str, Any]:
+    created = await _graphql(
+        url, CREATE, input={"name": "Live", "voiceConfigurations": [voice_input()]}
+    )
+    persona: dict[str, Any] = created["createPersona"]["persona"]
+    return persona
+
+
+async def _publish(url: str, persona_id: str, revision: int) -> None:
+    data = await _graphql(url, PUBLISH, i={"personaId": persona_id, "expectedRevision": revision})
+    assert data["publishPersona"]["userErrors"] == []
+
+
+async def _rename(url: str, persona_id: str, revision: int, name: str) -> int:
+    data = await _graphql(
+        url, UPDATE, i={"id": persona_id, "expectedRevision": revision, "name": name}
+    )
+    revision_after: int = data["updatePersona"]["persona"]["revision"]
+    return revision_after
+
+
+async def test_a_publish_through_one_process_reaches_a_subscriber_of_another(
+    tmp_path: Path, mongo_server: EmbeddedDatabase
+) -> None:
+    shared = {"MONGODB_URI": mongo_server.uri, "MONGODB_DATABASE": f"live_{uuid.uuid4().hex[:8]}"}
+    with (
+        serving(tmp_path / "a", **shared) as (first, _),
+        serving(tmp_path / "b", **shared) as (
+            second,
+            _,
+        ),
+    ):
+        persona = await _new_persona(second)
+        async with graphql_ws(f"{first}/graphql") as socket:
+            await socket.subscribe("1", SUBSCRIPTION, personaId=persona["id"])
+            await asyncio.sleep(0.3)  # the subscription is registered once its resolver runs
+            await _publish(second, persona["id"], persona["revision"])
+            message = await asyncio.wait_for(socket.receive(), timeout=2)
+            assert message["type"] == "next"
+            event = message["payload"]["data"]["personaPublished"]
+            assert event["version"] == {"version": 1}
+            assert event["persona"] == {"id": persona["id"]}
+            assert event["rollback"] is False
+
+            revision = await _rename(second, persona["id"], persona["revision"], "Live 2")
+            await _publish(second, persona["id"], revision)
+            await _graphql(second, ROLLBACK, i={"personaId": persona["id"], "version": 1})
+            versions = []
+            for _ in range(2):
+                message = await asyncio.wait_for(socket.receive(), timeout=2)
+                versions.append(message["payload"]["data"]["personaPublished"])
+            assert [(v["version"]["version"], v["rollback"]) for v in versions] == [
+                (2, False),
+                (3, True),
+            ]
+            assert len({event["eventId"], *(v["eventId"] for v in versions)}) == 3
+
+
+async def test_a_database_restart_mid_subscription_loses_and_repeats_nothing(
+    tmp_path: Path,
+) -> None:
+    database = EmbeddedDatabase(tmp_path / "database", port=free_port())
+    database.start()
+    try:
+        with serving(tmp_path / "api", MONGODB_URI=database.uri) as (url, _):
+            persona = await _new_persona(url)
+            async with graphql_ws(f"{url}/graphql") as socket:
+                await socket.subscribe("1", SUBSCRIPTION)
+                await asyncio.sleep(0.3)
+                await _publish(url, persona["id"], persona["revision"])
+                first = await asyncio.wait_for(socket.receive(), timeout=2)
+                assert first["payload"]["data"]["personaPublished"]["version"]["version"] == 1
+
+                database.stop()
+                database.start()
+
+                revision = await _rename(url, persona["id"], persona["revision"], "After restart")
+                await _publish(url, persona["id"], revision)
+                after = await asyncio.wait_for(socket.receive(), timeout=15)
+                assert after["payload"]["data"]["personaPublished"]["version"]["version"] == 2
+                with pytest.raises(TimeoutError):
+                    await asyncio.wait_for(socket.receive(), timeout=1.5)
+    finally:
+        database.stop()
+
+
+async def test_a_socket_without_connection_init_is_closed(
+    tmp_path: Path, mongo_server: EmbeddedDatabase
+) -> None:
+    with serving(tmp_path, MONGODB_URI=mongo_server.uri) as (url, _):
+        async with graphql_ws(f"{url}/graphql", init=False) as socket:
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(socket.receive(), timeout=15)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4408
+
+
+async def test_subscriptions_per_connection_are_capped(
+    tmp_path: Path, mongo_server: EmbeddedDatabase
+) -> None:
+    with serving(tmp_path, MONGODB_URI=mongo_server.uri) as (url, _):
+        async with graphql_ws(f"{url}/graphql") as socket:
+            for index in range(MAX_SUBSCRIPTIONS + 1):
+                await socket.subscribe(str(index), SUBSCRIPTION)
+            refused = await asyncio.wait_for(socket.receive(), timeout=5)
+    assert refused["type"] == "error"
+    assert refused["id"] == str(MAX_SUBSCRIPTIONS)
+    assert refused["payload"][0]["message"] == "Subscription limit reached"
