@@ -10,13 +10,14 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from app.database import MongoDatabase, bind, connect, is_reachable
 from app.documents import PersonaVersion
 from app.events import EventHub
 from app.settings import Settings
-from graphql_schema.app import GraphQLApp
+from graphql_schema.app import GRAPHIQL_ASSETS, GRAPHIQL_ASSETS_PATH, GraphQLApp
 
 
 def create_app(settings: Settings, database: MongoDatabase | None = None) -> Starlette:
@@ -62,6 +63,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
