@@ -71,3 +71,11 @@ class VersionNotFound(PersonaError):
     def __init__(self, version: int) -> None:
         message = f"The persona has no version {version}."
         super().__init__([Problem(("version",), message, ErrorCode.NOT_FOUND)])
+
+
+class Contended(PersonaError):
+    """Other publishes kept moving production; nothing was written and a retry may succeed."""
+
+    def __init__(self) -> None:
+        message = "Production kept changing under concurrent publishes: retry."
+        super().__init__([Problem(("personaId",), message, ErrorCode.REVISION_MISMATCH)])

@@ -69,7 +69,8 @@ async def require_persona(
 
 async def _write_draft(persona: Persona, draft: Snapshot) -> Persona:
     """Replace the draft if nobody changed it since `persona` was read; a no-op writes nothing."""
-    if draft == persona.draft:
+    # Digests, not ==: dict equality ignores the locale order, which decides the fallback locale.
+    if draft.digest() == persona.draft_digest:
         return persona
     expected = persona.revision
     stored = await Persona.get_pymongo_collection().find_one_and_update(

@@ -6,6 +6,9 @@ and the condition on the current production version keep version numbers contigu
 when publishes and rollbacks race.
 """
 
+import asyncio
+import random
+
 from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure
@@ -13,10 +16,10 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from app.catalog import load_catalog
 from app.documents import Persona, PersonaStatus, PersonaVersion, Snapshot, utcnow
 from app.errors import (
+    Contended,
     NothingToPublish,
     NotPublishable,
     PersonaNotFound,
-    RevisionMismatch,
     VersionNotFound,
 )
 from app.events import notify_local
@@ -24,7 +27,13 @@ from app.personas import refuse, require_persona
 from app.reads import get_version
 from app.validation import check_note, publish_problems
 
-ATTEMPTS = 5
+# Each lost race means another publish won, so contenders finish one per round; the jitter
+# keeps them from colliding in lockstep.
+ATTEMPTS = 50
+
+
+async def _back_off() -> None:
+    await asyncio.sleep(random.uniform(0, 0.02))
 
 
 def _next_version(
@@ -61,7 +70,8 @@ async def publish_persona(
         stored = await _commit(persona, version, expected_revision)
         if stored is not None:
             return stored, version
-    raise RevisionMismatch(expected_revision)
+        await _back_off()
+    raise Contended()
 
 
 async def rollback_persona(
@@ -87,7 +97,8 @@ async def rollback_persona(
         stored = await _commit(persona, rolled_back, expected_revision=None)
         if stored is not None:
             return stored, rolled_back
-    raise RevisionMismatch(0)
+        await _back_off()
+    raise Contended()
 
 
 async def _commit(
