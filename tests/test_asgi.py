@@ -1,5 +1,6 @@
 """The HTTP surface: health probes, GraphiQL, CORS, malformed requests and masked errors."""
 
+import re
 from typing import Any
 
 from app.database import MongoDatabase
@@ -35,6 +36,17 @@ async def test_graphiql_is_served_to_browsers(api: GraphQLClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "graphiql" in response.text.lower()
+
+
+async def test_the_playground_loads_nothing_from_other_hosts(api: GraphQLClient) -> None:
+    page = (await api.http.get("/graphql", headers={"accept": "text/html"})).text
+    assets = re.findall(r'(?:src|href)="(/graphiql-assets/[^"]+)"', page)
+    assert len(assets) == 7
+    assert "unpkg.com" not in page
+    for asset in assets:
+        response = await api.http.get(asset)
+        assert response.status_code == 200, asset
+        assert len(response.content) > 500, asset
 
 
 async def test_cors_preflight_from_the_configured_origin(api: GraphQLClient) -> None:
