@@ -1,12 +1,16 @@
 """Live notifications through real `persona-api serve` processes and real websockets."""
 
 import asyncio
+import subprocess
+import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from pymongo import MongoClient
 from websockets.exceptions import ConnectionClosed
 
 from app.embedded import EmbeddedDatabase
@@ -148,3 +152,45 @@ async def test_subscriptions_per_connection_are_capped(
     assert refused["type"] == "error"
     assert refused["id"] == str(MAX_SUBSCRIPTIONS)
     assert refused["payload"][0]["message"] == "Subscription limit reached"
+
+
+@pytest.fixture
+def standalone_database(tmp_path: Path) -> Iterator[str]:
+    """A server that, like a standalone mongod, offers no change streams."""
+    port = free_port()
+    daemon = Path(sys.executable).parent / "secantusd-py"
+    config = tmp_path / "empty.toml"
+    config.touch()
+    process = subprocess.Popen(
+        [
+            *(str(daemon), "--host", "127.0.0.1", "--port", str(port), "--standalone"),
+            *("--storage-path", str(tmp_path / "standalone"), "--config", str(config)),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    uri = f"mongodb://127.0.0.1:{port}"
+    try:
+        client: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=15_000)
+        with client:
+            client.admin.command("ping")
+        yield uri
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+async def test_without_change_streams_events_reach_the_same_process(
+    tmp_path: Path, standalone_database: str
+) -> None:
+    with serving(tmp_path / "api", MONGODB_URI=standalone_database) as (url, lines):
+        persona = await _new_persona(url)
+        async with graphql_ws(f"{url}/graphql") as socket:
+            await socket.subscribe("1", SUBSCRIPTION)
+            await asyncio.sleep(0.3)
+            await _publish(url, persona["id"], persona["revision"])
+            message = await asyncio.wait_for(socket.receive(), timeout=2)
+            assert message["payload"]["data"]["personaPublished"]["version"]["version"] == 1
+    warnings = [line for line in lines if "has no change streams" in line]
+    assert len(warnings) == 1
+    assert "WARNING" in warnings[0]
