@@ -12,27 +12,55 @@ VOICE_EN = {
     "firstMessage": "Hello! How can I help?",
 }
 
-PERSONA_FIELDS = """
-  id status revision createdAt updatedAt
-  draft {
-    name memory
-    voiceConfigurations {
-      locale prompt firstSpeaker firstMessage temperature maxDurationSeconds
-      silenceTimeoutSeconds recording voice { key } model { key }
-    }
-    chatConfiguration { prompt temperature maxTokens forwardToVoice model { key } }
+USER_ERRORS = "userErrors { field message code }"
+
+SNAPSHOT_FIELDS = """
+  name memory
+  voiceConfigurations {
+    locale prompt firstSpeaker firstMessage temperature maxDurationSeconds
+    silenceTimeoutSeconds recording voice { key } model { key }
   }
-  production { version publishedAt publishedBy note snapshot { name } }
+  chatConfiguration { prompt temperature maxTokens forwardToVoice model { key } }
 """
 
-CREATE = f"""
-mutation($input: CreatePersonaInput!) {{
-  createPersona(input: $input) {{
-    persona {{ {PERSONA_FIELDS} }}
-    userErrors {{ field message code }}
-  }}
+VERSION_FIELDS = f"version publishedAt publishedBy note rollback snapshot {{ {SNAPSHOT_FIELDS} }}"
+
+PERSONA_FIELDS = f"""
+  id status revision createdAt updatedAt
+  draft {{ {SNAPSHOT_FIELDS} }}
+  production {{ {VERSION_FIELDS} }}
+  changes {{ path before after }}
+"""
+
+
+def _mutation(name: str, input_type: str, payload: str) -> str:
+    return f"""
+mutation($input: {input_type}!) {{
+  {name}(input: $input) {{ {payload} {USER_ERRORS} }}
 }}
 """
+
+
+def _persona_mutation(name: str, input_type: str) -> str:
+    return _mutation(name, input_type, f"persona {{ {PERSONA_FIELDS} }}")
+
+
+def _publish_mutation(name: str, input_type: str) -> str:
+    payload = f"persona {{ {PERSONA_FIELDS} }} version {{ {VERSION_FIELDS} }}"
+    return _mutation(name, input_type, payload)
+
+
+CREATE = _persona_mutation("createPersona", "CreatePersonaInput")
+UPDATE = _persona_mutation("updatePersona", "UpdatePersonaInput")
+SET_VOICE = _persona_mutation("setVoiceConfiguration", "SetVoiceConfigurationInput")
+REMOVE_VOICE = _persona_mutation("removeVoiceConfiguration", "RemoveVoiceConfigurationInput")
+SET_CHAT = _persona_mutation("setChatConfiguration", "SetChatConfigurationInput")
+DISCARD = _persona_mutation("discardDraft", "DiscardDraftInput")
+RESTORE = _persona_mutation("restorePersonaVersion", "RestorePersonaVersionInput")
+PUBLISH = _publish_mutation("publishPersona", "PublishPersonaInput")
+ROLLBACK = _publish_mutation("rollbackPersona", "RollbackPersonaInput")
+DELETE = _mutation("deletePersona", "DeletePersonaInput", "deletedId")
+READ = f"query($id: ID!) {{ persona(id: $id) {{ {PERSONA_FIELDS} }} }}"
 
 
 def voice_input(**overrides: Any) -> dict[str, Any]:

@@ -13,97 +13,22 @@ import pytest
 from bson import ObjectId
 
 from app.database import MongoDatabase
-from tests.graphql import GraphQLClient, chat_input, voice_input
-
-USER_ERRORS = "userErrors { field message code }"
-
-SNAPSHOT_FIELDS = """
-  name memory
-  voiceConfigurations {
-    locale prompt firstSpeaker firstMessage temperature maxDurationSeconds
-    silenceTimeoutSeconds recording voice { key } model { key }
-  }
-  chatConfiguration { prompt temperature maxTokens forwardToVoice model { key } }
-"""
-
-VERSION_FIELDS = f"""
-  version publishedAt publishedBy note rollback snapshot {{ {SNAPSHOT_FIELDS} }}
-"""
-
-PERSONA_FIELDS = f"""
-  id status revision createdAt updatedAt
-  draft {{ {SNAPSHOT_FIELDS} }}
-  production {{ {VERSION_FIELDS} }}
-  changes {{ path before after }}
-"""
-
-CREATE = f"""
-mutation($input: CreatePersonaInput!) {{
-  createPersona(input: $input) {{ persona {{ {PERSONA_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-
-UPDATE = f"""
-mutation($input: UpdatePersonaInput!) {{
-  updatePersona(input: $input) {{ persona {{ {PERSONA_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-
-SET_VOICE = f"""
-mutation($input: SetVoiceConfigurationInput!) {{
-  setVoiceConfiguration(input: $input) {{ persona {{ {PERSONA_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-
-REMOVE_VOICE = f"""
-mutation($input: RemoveVoiceConfigurationInput!) {{
-  removeVoiceConfiguration(input: $input) {{ persona {{ {PERSONA_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-
-SET_CHAT = f"""
-mutation($input: SetChatConfigurationInput!) {{
-  setChatConfiguration(input: $input) {{ persona {{ {PERSONA_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-
-PUBLISH = f"""
-mutation($input: PublishPersonaInput!) {{
-  publishPersona(input: $input) {{
-    persona {{ {PERSONA_FIELDS} }}
-    version {{ {VERSION_FIELDS} }}
-    {USER_ERRORS}
-  }}
-}}
-"""
-
-DISCARD = f"""
-mutation($input: DiscardDraftInput!) {{
-  discardDraft(input: $input) {{ persona {{ {PERSONA_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-
-RESTORE = f"""
-mutation($input: RestorePersonaVersionInput!) {{
-  restorePersonaVersion(input: $input) {{ persona {{ {PERSONA_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-
-ROLLBACK = f"""
-mutation($input: RollbackPersonaInput!) {{
-  rollbackPersona(input: $input) {{
-    persona {{ {PERSONA_FIELDS} }}
-    version {{ {VERSION_FIELDS} }}
-    {USER_ERRORS}
-  }}
-}}
-"""
-
-READ = f"""
-query($id: ID!) {{
-  persona(id: $id) {{ {PERSONA_FIELDS} }}
-}}
-"""
+from tests.graphql import (
+    CREATE,
+    DISCARD,
+    PUBLISH,
+    READ,
+    REMOVE_VOICE,
+    RESTORE,
+    ROLLBACK,
+    SET_CHAT,
+    SET_VOICE,
+    UPDATE,
+    VERSION_FIELDS,
+    GraphQLClient,
+    chat_input,
+    voice_input,
+)
 
 VERSIONS = f"""
 query($id: ID!, $first: Int, $after: String) {{

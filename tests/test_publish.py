@@ -9,66 +9,17 @@ import pytest
 from bson import ObjectId
 
 from app.database import MongoDatabase
-from tests.graphql import GraphQLClient, chat_input, voice_input
-
-USER_ERRORS = "userErrors { field message code }"
-
-SNAPSHOT_FIELDS = """
-  name memory
-  voiceConfigurations {
-    locale prompt firstSpeaker firstMessage temperature maxDurationSeconds
-    silenceTimeoutSeconds recording voice { key } model { key }
-  }
-  chatConfiguration { prompt temperature maxTokens forwardToVoice model { key } }
-"""
-
-VERSION_FIELDS = f"version publishedAt publishedBy note snapshot {{ {SNAPSHOT_FIELDS} }}"
-
-PERSONA_FIELDS = f"""
-  id status revision createdAt updatedAt
-  draft {{ {SNAPSHOT_FIELDS} }}
-  production {{ {VERSION_FIELDS} }}
-"""
-
-CREATE = f"""
-mutation($input: CreatePersonaInput!) {{
-  createPersona(input: $input) {{ persona {{ {PERSONA_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-
-PUBLISH = f"""
-mutation($input: PublishPersonaInput!) {{
-  publishPersona(input: $input) {{
-    persona {{ {PERSONA_FIELDS} }}
-    version {{ {VERSION_FIELDS} }}
-    {USER_ERRORS}
-  }}
-}}
-"""
-
-UPDATE = f"""
-mutation($input: UpdatePersonaInput!) {{
-  updatePersona(input: $input) {{ persona {{ {PERSONA_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-
-SET_VOICE = f"""
-mutation($input: SetVoiceConfigurationInput!) {{
-  setVoiceConfiguration(input: $input) {{ persona {{ {PERSONA_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-
-REMOVE_VOICE = f"""
-mutation($input: RemoveVoiceConfigurationInput!) {{
-  removeVoiceConfiguration(input: $input) {{ persona {{ {PERSONA_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-
-READ = f"""
-query($id: ID!) {{
-  persona(id: $id) {{ {PERSONA_FIELDS} }}
-}}
-"""
+from tests.graphql import (
+    CREATE,
+    PUBLISH,
+    READ,
+    REMOVE_VOICE,
+    SET_VOICE,
+    UPDATE,
+    GraphQLClient,
+    chat_input,
+    voice_input,
+)
 
 FIRST_MESSAGE_PATH = ["draft", "voiceConfigurations", "en-US", "firstMessage"]
 
