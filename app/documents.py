@@ -97,17 +97,10 @@ class Persona(Document):
         return PersonaStatus.CHANGED
 
 
-class PersonaVersion(Document):
+class PersonaVersion(Document, Production):
     """An immutable snapshot of one publish; (persona_id, version) is unique."""
 
     persona_id: PydanticObjectId
-    version: int
-    snapshot: Snapshot
-    digest: str
-    published_at: datetime
-    published_by: str
-    note: str | None = None
-    from_rollback: bool = False
 
     class Settings:
         name = "persona_versions"
@@ -120,15 +113,7 @@ class PersonaVersion(Document):
         ]
 
     def as_production(self) -> Production:
-        return Production(
-            version=self.version,
-            snapshot=self.snapshot,
-            digest=self.digest,
-            published_at=self.published_at,
-            published_by=self.published_by,
-            note=self.note,
-            from_rollback=self.from_rollback,
-        )
+        return Production.model_validate(self.model_dump(include=set(Production.model_fields)))
 
 
 DOCUMENT_MODELS: list[type[Document]] = [Persona, PersonaVersion]
