@@ -189,6 +189,7 @@ class EmbeddedDatabase:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+        logger.info("embedded database stopped (exit code %s)", process.returncode)
 
     def __enter__(self) -> "EmbeddedDatabase":
         self.start()

@@ -21,6 +21,10 @@ def test_data_survives_a_restart_of_serve(tmp_path: Path) -> None:
     assert any(expected_log in line for line in lines)
     assert any(f"GraphQL playground at {url}/graphql" in line for line in lines)
     assert not any("Traceback" in line for line in lines)
+    api_done = next(i for i, line in enumerate(lines) if "Application shutdown complete" in line)
+    database_done = next(i for i, line in enumerate(lines) if "embedded database stopped" in line)
+    assert api_done < database_done
+    assert "(exit code 0)" in lines[database_done]
 
 
 def test_a_second_server_on_a_locked_data_dir_exits_cleanly(tmp_path: Path) -> None:

@@ -77,4 +77,7 @@ def test_logs_where_it_runs(tmp_path: Path, caplog: pytest.LogCaptureFixture) ->
     data_dir = tmp_path / "data"
     with EmbeddedDatabase(data_dir) as database:
         uri = database.uri
-    assert caplog.messages == [f"embedded database at {uri} (data in {data_dir.resolve()})"]
+    assert caplog.messages == [
+        f"embedded database at {uri} (data in {data_dir.resolve()})",
+        "embedded database stopped (exit code 0)",
+    ]

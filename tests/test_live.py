@@ -100,6 +100,8 @@ async def test_a_publish_through_one_process_reaches_a_subscriber_of_another(
                 (3, True),
             ]
             assert len({event["eventId"], *(v["eventId"] for v in versions)}) == 3
+    for data_dir in (tmp_path / "a", tmp_path / "b"):
+        assert not (data_dir / "db").exists(), "an embedded database started despite MONGODB_URI"
 
 
 async def test_a_database_restart_mid_subscription_loses_and_repeats_nothing(
