@@ -13,11 +13,26 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from app.auth import AuthenticationMiddleware
 from app.database import MongoDatabase, bind, connect, is_reachable
 from app.documents import PersonaVersion
 from app.events import EventHub
+from app.keys import IssuedKey, bootstrap
 from app.settings import Settings
 from graphql_schema.app import GRAPHIQL_ASSETS, GRAPHIQL_ASSETS_PATH, GraphQLApp
+
+
+def announce_first_key(issued: IssuedKey | None) -> None:
+    if issued is None:
+        return
+    print(
+        "\nFirst start on an empty database: created workspace 'default' and an ADMIN API key.\n"
+        "It is shown only this once, so keep it somewhere safe:\n\n"
+        f"    {issued.secret}\n\n"
+        "In the playground, open Headers (bottom left) and paste:\n\n"
+        f'    {{"Authorization": "Bearer {issued.secret}"}}\n',
+        flush=True,
+    )
 
 
 def create_app(settings: Settings, database: MongoDatabase | None = None) -> Starlette:
@@ -44,6 +59,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         try:
             app.state.database = client[settings.mongodb_database]
             await bind(app.state.database)
+            announce_first_key(await bootstrap())
             async with serving_events():
                 yield
         finally:
@@ -74,7 +90,8 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
                 allow_methods=["GET", "POST"],
                 allow_headers=["Content-Type", "Authorization"],
                 max_age=600,
-            )
+            ),
+            Middleware(AuthenticationMiddleware, assets_path=GRAPHIQL_ASSETS_PATH),
         ],
         lifespan=lifespan,
     )

@@ -1,4 +1,4 @@
-"""The `persona-api` command: serve the API, export the schema."""
+"""The `persona-api` command: serve the API, export the schema, manage API keys."""
 
 import argparse
 import logging
@@ -10,7 +10,9 @@ import uvicorn
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+from app import keys_cli
 from app.embedded import EmbeddedDatabase, EmbeddedDatabaseError
+from app.errors import InvalidInput
 from app.settings import Settings, SettingsError, load_settings
 
 logger = logging.getLogger("app")
@@ -86,22 +88,24 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", type=Path, default=None, help="embedded database home")
     export = commands.add_parser("export-schema", help="print the schema to a file")
     export.add_argument("--output", type=Path, default=SCHEMA_FILE)
+    keys_cli.add_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    level = logging.INFO if args.command == "serve" else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "export-schema":
             export_schema(args.output)
+        elif args.command == "keys":
+            keys_cli.run(args, load_settings(data_dir=args.data_dir))
         else:
             serve(load_settings(host=args.host, port=args.port, data_dir=args.data_dir))
     except _Stop:
         return 0
-    except (SettingsError, EmbeddedDatabaseError) as exc:
+    except (SettingsError, EmbeddedDatabaseError, keys_cli.KeysCommandError, InvalidInput) as exc:
         print(f"persona-api: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, SettingsError) else 1
     return 0

@@ -9,6 +9,8 @@ from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from app.access import Role
+
 
 class FirstSpeaker(StrEnum):
     AGENT = "AGENT"
@@ -74,6 +76,7 @@ class Production(BaseModel):
 
 
 class Persona(Document):
+    workspace_id: PydanticObjectId
     draft: Snapshot
     draft_digest: str
     production: Production | None = None
@@ -84,8 +87,8 @@ class Persona(Document):
     class Settings:
         name = "personas"
         indexes: ClassVar = [
-            IndexModel([("draft.name", ASCENDING)], name="draft_name"),
-            IndexModel([("production.version", ASCENDING), ("_id", DESCENDING)], name="status"),
+            IndexModel([("workspace_id", ASCENDING), ("_id", DESCENDING)], name="workspace"),
+            IndexModel([("workspace_id", ASCENDING), ("draft.name", ASCENDING)], name="name"),
         ]
 
     @property
@@ -116,4 +119,35 @@ class PersonaVersion(Document, Production):
         return Production.model_validate(self.model_dump(include=set(Production.model_fields)))
 
 
-DOCUMENT_MODELS: list[type[Document]] = [Persona, PersonaVersion]
+class Workspace(Document):
+    """A tenant: its personas and keys are invisible to every other workspace."""
+
+    name: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "workspaces"
+        indexes: ClassVar = [IndexModel([("name", ASCENDING)], name="name", unique=True)]
+
+
+class ApiKey(Document):
+    """A key is stored as its public prefix and the SHA-256 of its secret, never as itself."""
+
+    workspace_id: PydanticObjectId
+    name: str
+    role: Role
+    prefix: str
+    secret_hash: str
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    class Settings:
+        name = "api_keys"
+        indexes: ClassVar = [
+            IndexModel([("prefix", ASCENDING)], name="prefix", unique=True),
+            IndexModel([("workspace_id", ASCENDING), ("created_at", ASCENDING)], name="workspace"),
+        ]
+
+
+DOCUMENT_MODELS: list[type[Document]] = [Persona, PersonaVersion, Workspace, ApiKey]

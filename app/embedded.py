@@ -86,6 +86,8 @@ class EmbeddedDatabase:
         self.fixed_port = port
         self.start_timeout = start_timeout
         self.log_path = self.data_dir / "secantusd.log"
+        # Lets other commands (persona-api keys) reach the database while `serve` holds it.
+        self.uri_file = self.data_dir / "secantusd.uri"
         self._port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -129,6 +131,7 @@ class EmbeddedDatabase:
                 process.wait()
                 raise
             self._process, self._port = process, port
+            self.uri_file.write_text(self.uri)
             logger.info("embedded database at %s (data in %s)", self.uri, self.data_dir)
             return
         raise EmbeddedDatabaseError(f"no free port for the embedded database on {self.host}")
@@ -172,6 +175,7 @@ class EmbeddedDatabase:
         self._process = self._port = None
         if process is None or port is None:
             return
+        self.uri_file.unlink(missing_ok=True)
         _terminate(process)
         deadline = time.monotonic() + timeout
         try:

@@ -10,7 +10,8 @@ from typing import Any
 from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 
-from app.catalog import Catalog, load_catalog
+from app.access import Principal, Role
+from app.catalog import load_catalog
 from app.documents import (
     ChatConfiguration,
     Persona,
@@ -52,14 +53,17 @@ def refuse(problems: list[Problem]) -> None:
         raise InvalidInput(problems)
 
 
-async def get_persona(persona_id: PydanticObjectId) -> Persona | None:
-    return await Persona.get(persona_id)
+async def get_persona(actor: Principal, persona_id: PydanticObjectId) -> Persona | None:
+    """The persona, if it exists in the caller's workspace: others' look like missing ones."""
+    return await Persona.find_one(
+        Persona.id == persona_id, Persona.workspace_id == actor.workspace_id
+    )
 
 
 async def require_persona(
-    persona_id: PydanticObjectId, expected_revision: int, path: str
+    actor: Principal, persona_id: PydanticObjectId, expected_revision: int, path: str
 ) -> Persona:
-    persona = await Persona.get(persona_id)
+    persona = await get_persona(actor, persona_id)
     if persona is None:
         raise PersonaNotFound((path,))
     if persona.revision != expected_revision:
@@ -93,8 +97,9 @@ async def _write_draft(persona: Persona, draft: Snapshot) -> Persona:
     return Persona.model_validate(stored)  # type: ignore[no-any-return]
 
 
-async def create_persona(spec: NewPersona, catalog: Catalog | None = None) -> Persona:
-    catalog = catalog or load_catalog()
+async def create_persona(actor: Principal, spec: NewPersona) -> Persona:
+    actor.require(Role.EDITOR)
+    catalog = load_catalog()
     problems = check_text(spec.name, ("name",), "Name", MAX_NAME)
     voices, found = check_voices(list(spec.voice_configurations), ("voiceConfigurations",), catalog)
     problems += found
@@ -107,20 +112,22 @@ async def create_persona(spec: NewPersona, catalog: Catalog | None = None) -> Pe
         voice_configurations=voices,
         chat_configuration=spec.chat_configuration,
     )
-    persona = Persona(draft=draft, draft_digest=draft.digest())
+    persona = Persona(workspace_id=actor.workspace_id, draft=draft, draft_digest=draft.digest())
     await persona.insert()
     return persona
 
 
 async def update_persona(
+    actor: Principal,
     persona_id: PydanticObjectId,
     expected_revision: int,
     name: str | None = None,
     memory: bool | None = None,
 ) -> Persona:
+    actor.require(Role.EDITOR)
     if name is not None:
         refuse(check_text(name, ("name",), "Name", MAX_NAME))
-    persona = await require_persona(persona_id, expected_revision, "id")
+    persona = await require_persona(actor, persona_id, expected_revision, "id")
     changes: dict[str, Any] = {}
     if name is not None:
         changes["name"] = name.strip()
@@ -130,12 +137,16 @@ async def update_persona(
 
 
 async def set_voice_configuration(
-    persona_id: PydanticObjectId, expected_revision: int, config: VoiceConfiguration
+    actor: Principal,
+    persona_id: PydanticObjectId,
+    expected_revision: int,
+    config: VoiceConfiguration,
 ) -> Persona:
     """Add the configuration for its locale, or replace the one already there."""
+    actor.require(Role.EDITOR)
     config, problems = check_voice(config, ("configuration",), load_catalog())
     refuse(problems)
-    persona = await require_persona(persona_id, expected_revision, "personaId")
+    persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     voices = {**persona.draft.voice_configurations, config.locale: config}
     return await _write_draft(
         persona, persona.draft.model_copy(update={"voice_configurations": voices})
@@ -143,13 +154,14 @@ async def set_voice_configuration(
 
 
 async def remove_voice_configuration(
-    persona_id: PydanticObjectId, expected_revision: int, locale: str
+    actor: Principal, persona_id: PydanticObjectId, expected_revision: int, locale: str
 ) -> Persona:
+    actor.require(Role.EDITOR)
     try:
         locale = canonical_locale(locale)
     except InvalidLocale as exc:
         raise InvalidInput([Problem(("locale",), f"{exc}.")]) from None
-    persona = await require_persona(persona_id, expected_revision, "personaId")
+    persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     voices = dict(persona.draft.voice_configurations)
     if voices.pop(locale, None) is None:
         message = f"The draft has no voice configuration for {locale}."
@@ -160,34 +172,44 @@ async def remove_voice_configuration(
 
 
 async def set_chat_configuration(
-    persona_id: PydanticObjectId, expected_revision: int, config: ChatConfiguration | None
+    actor: Principal,
+    persona_id: PydanticObjectId,
+    expected_revision: int,
+    config: ChatConfiguration | None,
 ) -> Persona:
     """Set the chat configuration; None removes it."""
+    actor.require(Role.EDITOR)
     if config is not None:
         refuse(check_chat(config, ("configuration",), load_catalog()))
-    persona = await require_persona(persona_id, expected_revision, "personaId")
+    persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     return await _write_draft(
         persona, persona.draft.model_copy(update={"chat_configuration": config})
     )
 
 
-async def delete_persona(persona_id: PydanticObjectId) -> None:
+async def delete_persona(actor: Principal, persona_id: PydanticObjectId) -> None:
     """Delete the persona and its published history, together."""
+    actor.require(Role.EDITOR)
     personas = Persona.get_pymongo_collection()
     versions = PersonaVersion.get_pymongo_collection()
     async with (
         personas.database.client.start_session() as session,
         await session.start_transaction(),
     ):
-        deleted = await personas.delete_one({"_id": persona_id}, session=session)
+        deleted = await personas.delete_one(
+            {"_id": persona_id, "workspace_id": actor.workspace_id}, session=session
+        )
         if deleted.deleted_count == 0:
             raise PersonaNotFound()
         await versions.delete_many({"persona_id": persona_id}, session=session)
 
 
-async def discard_draft(persona_id: PydanticObjectId, expected_revision: int) -> Persona:
+async def discard_draft(
+    actor: Principal, persona_id: PydanticObjectId, expected_revision: int
+) -> Persona:
     """Make the draft production again."""
-    persona = await require_persona(persona_id, expected_revision, "personaId")
+    actor.require(Role.PUBLISHER)
+    persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     if persona.production is None:
         raise NothingToPublish(
             "The persona was never published: there is no production to restore."
@@ -196,10 +218,11 @@ async def discard_draft(persona_id: PydanticObjectId, expected_revision: int) ->
 
 
 async def restore_persona_version(
-    persona_id: PydanticObjectId, expected_revision: int, version: int
+    actor: Principal, persona_id: PydanticObjectId, expected_revision: int, version: int
 ) -> Persona:
     """Make the draft a copy of a published version; production is untouched."""
-    persona = await require_persona(persona_id, expected_revision, "personaId")
+    actor.require(Role.PUBLISHER)
+    persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     found = await get_version(persona_id, version)
     if found is None:
         raise VersionNotFound(version)

@@ -13,6 +13,7 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from app.access import Principal, Role
 from app.catalog import load_catalog
 from app.documents import Persona, PersonaStatus, PersonaVersion, Snapshot, utcnow
 from app.errors import (
@@ -23,7 +24,7 @@ from app.errors import (
     VersionNotFound,
 )
 from app.events import notify_local
-from app.personas import refuse, require_persona
+from app.personas import get_persona, refuse, require_persona
 from app.reads import get_version
 from app.validation import check_note, publish_problems
 
@@ -53,19 +54,20 @@ def _next_version(
 
 
 async def publish_persona(
-    persona_id: PydanticObjectId, expected_revision: int, note: str | None, published_by: str
+    actor: Principal, persona_id: PydanticObjectId, expected_revision: int, note: str | None
 ) -> tuple[Persona, PersonaVersion]:
     """Make the draft at `expected_revision` the next production version."""
+    actor.require(Role.PUBLISHER)
     refuse(check_note(note, ("note",)))
     for _ in range(ATTEMPTS):
-        persona = await require_persona(persona_id, expected_revision, "personaId")
+        persona = await require_persona(actor, persona_id, expected_revision, "personaId")
         problems = publish_problems(persona.draft, load_catalog())
         if problems:
             raise NotPublishable(problems)
         if persona.status is PersonaStatus.PUBLISHED:
             raise NothingToPublish()
         version = _next_version(
-            persona, persona.draft, persona.draft_digest, note, published_by, rollback=False
+            persona, persona.draft, persona.draft_digest, note, actor.name, rollback=False
         )
         stored = await _commit(persona, version, expected_revision)
         if stored is not None:
@@ -75,16 +77,17 @@ async def publish_persona(
 
 
 async def rollback_persona(
-    persona_id: PydanticObjectId, version: int, note: str | None, published_by: str
+    actor: Principal, persona_id: PydanticObjectId, version: int, note: str | None
 ) -> tuple[Persona, PersonaVersion]:
     """Publish an earlier version again, at once, as the next version; the draft stays as it is.
 
     The emergency path: it needs no expected revision, since draft edits don't matter to it.
     """
+    actor.require(Role.PUBLISHER)
     refuse(check_note(note, ("note",)))
     target = await get_version(persona_id, version)
     for _ in range(ATTEMPTS):
-        persona = await Persona.get(persona_id)
+        persona = await get_persona(actor, persona_id)
         if persona is None:
             raise PersonaNotFound(("personaId",))
         if target is None:
@@ -92,7 +95,7 @@ async def rollback_persona(
         if persona.production is not None and persona.production.digest == target.digest:
             raise NothingToPublish(f"Production already runs what version {version} published.")
         rolled_back = _next_version(
-            persona, target.snapshot, target.digest, note, published_by, rollback=True
+            persona, target.snapshot, target.digest, note, actor.name, rollback=True
         )
         stored = await _commit(persona, rolled_back, expected_revision=None)
         if stored is not None:

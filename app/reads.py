@@ -6,6 +6,7 @@ from typing import Any
 
 from beanie import PydanticObjectId
 
+from app.access import Principal
 from app.catalog import Channel
 from app.documents import (
     ChatConfiguration,
@@ -39,13 +40,14 @@ def _status_filter(status: PersonaStatus) -> dict[str, Any]:
 
 
 async def list_personas(
+    actor: Principal,
     first: int,
     after: PydanticObjectId | None = None,
     search: str | None = None,
     status: PersonaStatus | None = None,
 ) -> Page:
     """Newest first; two round trips (the page and its count) whatever the page size."""
-    query: dict[str, Any] = {}
+    query: dict[str, Any] = {"workspace_id": actor.workspace_id}
     if search:
         query["draft.name"] = {"$regex": re.escape(search), "$options": "i"}
     if status is not None:
@@ -85,10 +87,12 @@ def pick_voice(
 
 
 async def live_configuration(
-    persona_id: PydanticObjectId, channel: Channel, locale: str | None
+    actor: Principal, persona_id: PydanticObjectId, channel: Channel, locale: str | None
 ) -> LiveConfiguration | None:
     """What a live call or chat runs with: production only, None before the first publish."""
-    persona = await Persona.get(persona_id)
+    persona = await Persona.find_one(
+        Persona.id == persona_id, Persona.workspace_id == actor.workspace_id
+    )
     if persona is None or persona.production is None:
         return None
     snapshot = persona.production.snapshot

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import httpx
 
+from app.access import Principal, Role
 from app.asgi import create_app
 from app.database import bind, connect
 from app.documents import ChatConfiguration, Persona, VoiceConfiguration
 from app.embedded import EmbeddedDatabase
+from app.keys import issue_key, workspace_named
 from app.personas import NewPersona, create_persona
 from app.publishing import publish_persona
 from app.settings import Settings
@@ -60,14 +62,21 @@ async def main() -> None:
         client = connect(server.uri)
         database = client["bench"]
         await bind(database)
+        workspace = await workspace_named("bench")
+        assert workspace.id is not None
+        issued = await issue_key(workspace.id, "bench", Role.ADMIN)
+        actor = Principal(workspace.id, Role.ADMIN, "bench")
         for index in range(100):
-            persona = await create_persona(_persona(index))
+            persona = await create_persona(actor, _persona(index))
             assert persona.id is not None
             if index % 2 == 0:
-                await publish_persona(persona.id, persona.revision, None, "bench")
+                await publish_persona(actor, persona.id, persona.revision, None)
         app = create_app(Settings(), database)
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+        headers = {"Authorization": f"Bearer {issued.secret}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench", headers=headers
+        ) as http:
 
             async def graphql_page() -> object:
                 response = await http.post("/graphql", json={"query": PAGE_QUERY})

@@ -2,13 +2,17 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
+from app.auth import principal_from
 from graphql_schema.context import Context
 from graphql_schema.schema import schema
 
@@ -40,5 +44,15 @@ class GraphQLApp(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         return Context(
-            request=request, response=response, events=getattr(request.app.state, "events", None)
+            request=request,
+            response=response,
+            events=getattr(request.app.state, "events", None),
+            principal=request.scope.get("state", {}).get("principal"),
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        params = context.connection_params or {}
+        context.principal = await principal_from(params.get("authorization"))
+        if context.principal is None:
+            raise ConnectionRejectionError()
+        return cast(UnsetType, UNSET)

@@ -23,6 +23,7 @@ from graphql_schema.inputs import (
     UpdatePersonaInput,
     given,
 )
+from graphql_schema.keys import ApiKeyMutation
 from graphql_schema.types import Persona, PersonaVersion
 
 
@@ -74,9 +75,9 @@ async def _publish_payload(
 
 
 @strawberry.type
-class Mutation:
+class Mutation(ApiKeyMutation):
     @strawberry.mutation
-    async def create_persona(self, input: CreatePersonaInput) -> PersonaPayload:
+    async def create_persona(self, info: Info, input: CreatePersonaInput) -> PersonaPayload:
         spec = personas.NewPersona(
             name=input.name,
             memory=input.memory,
@@ -85,12 +86,13 @@ class Mutation:
                 chat.to_document() if (chat := given(input.chat_configuration)) else None
             ),
         )
-        return await _persona_payload(lambda: personas.create_persona(spec))
+        return await _persona_payload(lambda: personas.create_persona(info.context.actor, spec))
 
     @strawberry.mutation
-    async def update_persona(self, input: UpdatePersonaInput) -> PersonaPayload:
+    async def update_persona(self, info: Info, input: UpdatePersonaInput) -> PersonaPayload:
         return await _persona_payload(
             lambda: personas.update_persona(
+                info.context.actor,
                 _persona_id(input.id, "id"),
                 input.expected_revision,
                 given(input.name),
@@ -99,9 +101,12 @@ class Mutation:
         )
 
     @strawberry.mutation
-    async def set_voice_configuration(self, input: SetVoiceConfigurationInput) -> PersonaPayload:
+    async def set_voice_configuration(
+        self, info: Info, input: SetVoiceConfigurationInput
+    ) -> PersonaPayload:
         return await _persona_payload(
             lambda: personas.set_voice_configuration(
+                info.context.actor,
                 _persona_id(input.persona_id, "personaId"),
                 input.expected_revision,
                 input.configuration.to_document(),
@@ -110,16 +115,21 @@ class Mutation:
 
     @strawberry.mutation
     async def remove_voice_configuration(
-        self, input: RemoveVoiceConfigurationInput
+        self, info: Info, input: RemoveVoiceConfigurationInput
     ) -> PersonaPayload:
         return await _persona_payload(
             lambda: personas.remove_voice_configuration(
-                _persona_id(input.persona_id, "personaId"), input.expected_revision, input.locale
+                info.context.actor,
+                _persona_id(input.persona_id, "personaId"),
+                input.expected_revision,
+                input.locale,
             )
         )
 
     @strawberry.mutation
-    async def set_chat_configuration(self, input: SetChatConfigurationInput) -> PersonaPayload:
+    async def set_chat_configuration(
+        self, info: Info, input: SetChatConfigurationInput
+    ) -> PersonaPayload:
         async def call() -> documents.Persona:
             if input.configuration is strawberry.UNSET:
                 message = "Pass a configuration, or null to remove the chat configuration."
@@ -127,7 +137,7 @@ class Mutation:
             config = input.configuration.to_document() if input.configuration else None
             persona_id = _persona_id(input.persona_id, "personaId")
             return await personas.set_chat_configuration(
-                persona_id, input.expected_revision, config
+                info.context.actor, persona_id, input.expected_revision, config
             )
 
         return await _persona_payload(call)
@@ -138,26 +148,33 @@ class Mutation:
     ) -> PublishPersonaPayload:
         return await _publish_payload(
             lambda: publishing.publish_persona(
+                info.context.actor,
                 _persona_id(input.persona_id, "personaId"),
                 input.expected_revision,
                 given(input.note),
-                info.context.actor,
             )
         )
 
     @strawberry.mutation
-    async def discard_draft(self, input: DiscardDraftInput) -> PersonaPayload:
+    async def discard_draft(self, info: Info, input: DiscardDraftInput) -> PersonaPayload:
         return await _persona_payload(
             lambda: personas.discard_draft(
-                _persona_id(input.persona_id, "personaId"), input.expected_revision
+                info.context.actor,
+                _persona_id(input.persona_id, "personaId"),
+                input.expected_revision,
             )
         )
 
     @strawberry.mutation
-    async def restore_persona_version(self, input: RestorePersonaVersionInput) -> PersonaPayload:
+    async def restore_persona_version(
+        self, info: Info, input: RestorePersonaVersionInput
+    ) -> PersonaPayload:
         return await _persona_payload(
             lambda: personas.restore_persona_version(
-                _persona_id(input.persona_id, "personaId"), input.expected_revision, input.version
+                info.context.actor,
+                _persona_id(input.persona_id, "personaId"),
+                input.expected_revision,
+                input.version,
             )
         )
 
@@ -167,14 +184,16 @@ class Mutation:
     ) -> PublishPersonaPayload:
         return await _publish_payload(
             lambda: publishing.rollback_persona(
+                info.context.actor,
                 _persona_id(input.persona_id, "personaId"),
                 input.version,
                 given(input.note),
-                info.context.actor,
             )
         )
 
     @strawberry.mutation
-    async def delete_persona(self, input: DeletePersonaInput) -> DeletePersonaPayload:
-        _, errors = await attempt(lambda: personas.delete_persona(_persona_id(input.id, "id")))
+    async def delete_persona(self, info: Info, input: DeletePersonaInput) -> DeletePersonaPayload:
+        _, errors = await attempt(
+            lambda: personas.delete_persona(info.context.actor, _persona_id(input.id, "id"))
+        )
         return DeletePersonaPayload(deleted_id=None if errors else input.id, user_errors=errors)

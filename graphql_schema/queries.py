@@ -7,6 +7,8 @@ from app import personas, reads
 from app.catalog import load_catalog
 from graphql_schema import ids
 from graphql_schema.catalog_types import Channel, LanguageModel, Node, Voice
+from graphql_schema.context import Info
+from graphql_schema.keys import ApiKeyQuery
 from graphql_schema.pagination import PageInfo, page_size
 from graphql_schema.scalars import Locale, query_locale
 from graphql_schema.types import (
@@ -18,25 +20,25 @@ from graphql_schema.types import (
 )
 
 
-async def _persona(global_id: str) -> Persona | None:
+async def _persona(info: Info, global_id: str) -> Persona | None:
     object_id = ids.decode_object_id(global_id, "Persona")
     if object_id is None:
         return None
-    found = await personas.get_persona(object_id)
+    found = await personas.get_persona(info.context.actor, object_id)
     return Persona.from_document(found) if found else None
 
 
 @strawberry.type
-class Query:
+class Query(ApiKeyQuery):
     @strawberry.field
-    async def node(self, id: strawberry.ID) -> Node | None:
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         decoded = ids.decode(id)
         if decoded is None:
             return None
         kind, key = decoded
         catalog = load_catalog()
         if kind == "Persona":
-            return await _persona(id)
+            return await _persona(info, id)
         if kind == "Voice" and key in catalog.voices:
             return Voice.from_catalog(catalog.voices[key])
         if kind == "LanguageModel" and key in catalog.models:
@@ -44,12 +46,13 @@ class Query:
         return None
 
     @strawberry.field
-    async def persona(self, id: strawberry.ID) -> Persona | None:
-        return await _persona(id)
+    async def persona(self, info: Info, id: strawberry.ID) -> Persona | None:
+        return await _persona(info, id)
 
     @strawberry.field(description=f"Newest first; first <= {reads.MAX_PAGE}.")
     async def personas(
         self,
+        info: Info,
         first: int | None = 20,
         after: str | None = None,
         search: str | None = None,
@@ -61,7 +64,7 @@ class Query:
             after_id = ids.decode_cursor(after)
             if after_id is None:
                 raise GraphQLError("after is not a cursor returned by this API.")
-        page = await reads.list_personas(first, after_id, search, status)
+        page = await reads.list_personas(info.context.actor, first, after_id, search, status)
         edges = [
             PersonaEdge(cursor=ids.cursor(p.id), node=Persona.from_document(p)) for p in page.items
         ]
@@ -81,11 +84,11 @@ class Query:
 
     @strawberry.field(description="Production only; null before the first publish.")
     async def live_configuration(
-        self, persona_id: strawberry.ID, channel: Channel, locale: Locale | None = None
+        self, info: Info, persona_id: strawberry.ID, channel: Channel, locale: Locale | None = None
     ) -> LiveConfiguration | None:
         requested = query_locale(locale)
         object_id = ids.decode_object_id(persona_id, "Persona")
         if object_id is None:
             return None
-        live = await reads.live_configuration(object_id, channel, requested)
+        live = await reads.live_configuration(info.context.actor, object_id, channel, requested)
         return LiveConfiguration.from_result(live) if live else None

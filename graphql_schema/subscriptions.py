@@ -29,16 +29,19 @@ class Subscription:
     async def persona_published(
         self, info: Info, persona_id: strawberry.ID | None = None
     ) -> AsyncGenerator[PersonaPublishedEvent, None]:
+        actor = info.context.actor
         hub = info.context.events
         if hub is None:
             raise GraphQLError("Live notifications are not available.")
         wanted = None
         if persona_id is not None:
             wanted = ids.decode_object_id(persona_id, "Persona")
-            if wanted is None or await personas.get_persona(wanted) is None:
+            if wanted is None or await personas.get_persona(actor, wanted) is None:
                 raise GraphQLError("Persona not found.")
         with hub.subscribe() as subscriber:
             async for event in subscriber:
+                if event.persona.workspace_id != actor.workspace_id:
+                    continue
                 if wanted is not None and event.version.persona_id != wanted:
                     continue
                 yield PersonaPublishedEvent(

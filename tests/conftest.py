@@ -1,7 +1,7 @@
 """One real SecantusDB server for the session; a fresh database for every test."""
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +10,11 @@ import pytest
 from pymongo import AsyncMongoClient
 from pymongo.monitoring import CommandListener, CommandStartedEvent
 
+from app.access import Principal, Role
 from app.asgi import create_app
 from app.database import MongoDatabase, bind, connect
 from app.embedded import EmbeddedDatabase
+from app.keys import issue_key, workspace_named
 from app.settings import Settings
 from tests.graphql import GraphQLClient
 
@@ -67,12 +69,37 @@ def settings() -> Settings:
     return Settings(cors_origins=("https://spa.example.com",))
 
 
+ClientFactory = Callable[..., Awaitable[GraphQLClient]]
+
+
 @pytest.fixture
-async def api(database: MongoDatabase, settings: Settings) -> AsyncIterator[GraphQLClient]:
+async def client_for(database: MongoDatabase, settings: Settings) -> AsyncIterator[ClientFactory]:
+    """Makes clients holding a fresh key of `role` in `workspace`, on one app."""
     app = create_app(settings, database)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield GraphQLClient(http)
+    opened: list[httpx.AsyncClient] = []
+
+    async def make(role: Role = Role.ADMIN, workspace: str = "acme") -> GraphQLClient:
+        owner = await workspace_named(workspace)
+        assert owner.id is not None
+        issued = await issue_key(owner.id, f"{workspace} {role.lower()}", role)
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://testserver",
+            headers={"Authorization": f"Bearer {issued.secret}"},
+        )
+        opened.append(http)
+        principal = Principal(owner.id, role, issued.key.name, issued.key.id)
+        return GraphQLClient(http, principal, issued.secret)
+
+    yield make
+    for http in opened:
+        await http.aclose()
+
+
+@pytest.fixture
+async def api(client_for: ClientFactory) -> GraphQLClient:
+    """An ADMIN of workspace 'acme': allowed everything there."""
+    return await client_for(Role.ADMIN)
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from typing import Any
 
 import httpx
 
+from app.access import Principal
+
 VOICE_EN = {
     "locale": "en-US",
     "prompt": "You are a friendly sales agent.",
@@ -72,8 +74,10 @@ def chat_input(**overrides: Any) -> dict[str, Any]:
 
 
 class GraphQLClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, principal: Principal, key: str) -> None:
         self.http = http
+        self.principal = principal
+        self.key = key
 
     async def execute(self, query: str, **variables: Any) -> dict[str, Any]:
         """The whole response body; asserts the transport succeeded."""

@@ -1,19 +1,24 @@
 """Real `persona-api serve` processes for the tests that need a whole server."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 CLI = [str(Path(sys.executable).parent / "persona-api")]
+KEY = re.compile(r"^\s+(pa_[0-9a-f]{8}_[A-Za-z0-9_-]+)$")
 
 
 def free_port() -> int:
@@ -28,25 +33,51 @@ def environment(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def wait_ready(url: str, process: subprocess.Popen[str], timeout: float = 60.0) -> None:
+@dataclass
+class Server:
+    """A running `serve`: its URL, its output so far, and the key it printed on first start."""
+
+    url: str
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        keys = [match[1] for line in self.lines if (match := KEY.match(line))]
+        assert keys, "this server printed no first-start key"
+        return keys[0]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+def _wait_ready(server: Server, process: subprocess.Popen[str], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, f"serve exited early with {process.returncode}"
         try:
-            if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
+            if httpx.get(f"{server.url}/readyz", timeout=1.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise AssertionError(f"{url} did not become ready")
+    raise AssertionError(f"{server.url} did not become ready")
+
+
+def _collect(process: subprocess.Popen[str], lines: list[str]) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line.rstrip("\n"))
 
 
 @contextmanager
-def serving(data_dir: Path, **env: str) -> Iterator[tuple[str, list[str]]]:
+def serving(data_dir: Path, **env: str) -> Iterator[Server]:
     """Run `persona-api serve` until the block ends, then stop it with SIGTERM.
 
-    Yields its URL and a list that holds its output once it has stopped.
+    On a shared MONGODB_URI each server gets a database of its own unless one is named.
     """
+    if "MONGODB_URI" in env:
+        env.setdefault("MONGODB_DATABASE", f"serve_{uuid.uuid4().hex[:8]}")
     port = free_port()
     process = subprocess.Popen(
         [*CLI, "serve", "--port", str(port), "--data-dir", str(data_dir)],
@@ -55,20 +86,27 @@ def serving(data_dir: Path, **env: str) -> Iterator[tuple[str, list[str]]]:
         text=True,
         env=environment(**env),
     )
-    lines: list[str] = []
+    server = Server(f"http://127.0.0.1:{port}")
+    assert process.stdout is not None
+    reader = threading.Thread(target=_collect, args=(process, server.lines))
+    reader.start()
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_ready(url, process)
-        yield url, lines
+        _wait_ready(server, process)
+        yield server
     finally:
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
-        lines.extend(output.splitlines())
-    assert process.returncode == 0, output
+        process.wait(timeout=30)
+        reader.join(timeout=10)
+        process.stdout.close()
+    assert process.returncode == 0, "\n".join(server.lines)
 
 
-def graphql(url: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = httpx.post(f"{url}/graphql", json={"query": query, "variables": variables})
+def graphql(server: Server, query: str, **variables: Any) -> dict[str, Any]:
+    response = httpx.post(
+        f"{server.url}/graphql",
+        json={"query": query, "variables": variables},
+        headers=server.headers,
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body

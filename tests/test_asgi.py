@@ -109,6 +109,7 @@ async def test_unexpected_resolver_error_is_masked(
     await personas.delete_many({})
     await personas.insert_one(
         {
+            "workspace_id": api.principal.workspace_id,
             "draft": "not-an-object",
             "draft_digest": "0" * 64,
             "revision": 1,

@@ -3,28 +3,94 @@
 import subprocess
 from pathlib import Path
 
+import httpx
+
 from tests.graphql import CREATE
 from tests.processes import CLI, environment, free_port, graphql, serving
 
 
 def test_data_survives_a_restart_of_serve(tmp_path: Path) -> None:
-    with serving(tmp_path) as (url, _):
-        persona = graphql(url, CREATE, input={"name": "Kept across restarts"})["createPersona"][
-            "persona"
-        ]
-    with serving(tmp_path) as (url, lines):
+    with serving(tmp_path) as first:
+        created = graphql(first, CREATE, input={"name": "Kept across restarts"})
+        persona = created["createPersona"]["persona"]
+    with serving(tmp_path) as second:
+        second.lines.append(f"    {first.key}")  # the first start's key still opens the data
         query = "query($id: ID!) { persona(id: $id) { draft { name } revision } }"
-        found = graphql(url, query, id=persona["id"])
+        found = graphql(second, query, id=persona["id"])
+    lines = second.lines
     assert found == {"persona": {"draft": {"name": "Kept across restarts"}, "revision": 1}}
-    expected_log = f"(data in {tmp_path.resolve()})"
     assert any("embedded database at mongodb://127.0.0.1:" in line for line in lines)
-    assert any(expected_log in line for line in lines)
-    assert any(f"GraphQL playground at {url}/graphql" in line for line in lines)
+    assert any(f"(data in {tmp_path.resolve()})" in line for line in lines)
+    assert any(f"GraphQL playground at {second.url}/graphql" in line for line in lines)
+    assert not any("First start" in line for line in lines)
     assert not any("Traceback" in line for line in lines)
     api_done = next(i for i, line in enumerate(lines) if "Application shutdown complete" in line)
     database_done = next(i for i, line in enumerate(lines) if "embedded database stopped" in line)
     assert api_done < database_done
     assert "(exit code 0)" in lines[database_done]
+
+
+def test_first_start_prints_an_admin_key_once(tmp_path: Path) -> None:
+    with serving(tmp_path) as server:
+        assert graphql(server, "{ apiKeys { name role } }") == {
+            "apiKeys": [{"name": "bootstrap admin", "role": "ADMIN"}]
+        }
+        anonymous = httpx.post(f"{server.url}/graphql", json={"query": "{ voices { key } }"})
+        assert anonymous.status_code == 401
+    assert sum("First start" in line for line in server.lines) == 1
+    assert any(f'{{"Authorization": "Bearer {server.key}"}}' in line for line in server.lines)
+
+
+def _keys(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, "keys", *args, "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        timeout=60,
+    )
+
+
+def test_keys_from_the_cli_while_serve_runs(tmp_path: Path) -> None:
+    with serving(tmp_path) as server:
+        made = _keys(
+            tmp_path, "create", "--workspace", "default", "--role", "VIEWER", "--name", "ro"
+        )
+        assert made.returncode == 0, made.stderr
+        viewer = made.stdout.strip().splitlines()[-1]
+        assert viewer.startswith("pa_")
+        assert len(viewer) > 40
+        headers = {"Authorization": f"Bearer {viewer}"}
+        read = httpx.post(
+            f"{server.url}/graphql", json={"query": "{ personas { totalCount } }"}, headers=headers
+        )
+        assert read.json() == {"data": {"personas": {"totalCount": 0}}}
+
+        listed = _keys(tmp_path, "list")
+        assert listed.returncode == 0, listed.stderr
+        assert "VIEWER" in listed.stdout
+        assert "ro" in listed.stdout
+        assert viewer not in listed.stdout
+        prefix = viewer.split("_")[1]
+
+        revoked = _keys(tmp_path, "revoke", f"pa_{prefix}")
+        assert revoked.returncode == 0, revoked.stderr
+        again = httpx.post(
+            f"{server.url}/graphql", json={"query": "{ voices { key } }"}, headers=headers
+        )
+        assert again.status_code == 401
+
+
+def test_keys_from_the_cli_without_a_server(tmp_path: Path) -> None:
+    made = _keys(tmp_path, "create", "--workspace", "partners", "--role", "EDITOR", "--name", "ci")
+    assert made.returncode == 0, made.stderr
+    assert "workspace 'partners'" in made.stdout
+    unknown = _keys(tmp_path, "revoke", "pa_00000000")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "persona-api: no key with id or prefix 'pa_00000000'"
+    bad_role = _keys(tmp_path, "create", "--workspace", "w", "--role", "OWNER", "--name", "x")
+    assert bad_role.returncode == 2
+    assert "invalid choice" in bad_role.stderr
 
 
 def test_a_second_server_on_a_locked_data_dir_exits_cleanly(tmp_path: Path) -> None:

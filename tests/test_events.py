@@ -55,9 +55,13 @@ async def _publish(api: GraphQLClient, persona_id: str, revision: int, note: str
     assert data["publishPersona"]["userErrors"] == []
 
 
-async def _subscribe(hub: EventHub, **variables: Any) -> AsyncIterator[ExecutionResult]:
+async def _subscribe(
+    api: GraphQLClient, hub: EventHub, **variables: Any
+) -> AsyncIterator[ExecutionResult]:
     result = await schema.subscribe(
-        SUBSCRIPTION, variable_values=variables, context_value=Context(None, None, events=hub)
+        SUBSCRIPTION,
+        variable_values=variables,
+        context_value=Context(None, None, events=hub, principal=api.principal),
     )
     assert not isinstance(result, ExecutionResult), result.errors
     return result
@@ -81,7 +85,7 @@ async def _eventually(condition: Callable[[], bool]) -> None:
 
 async def test_a_publish_reaches_a_subscriber(api: GraphQLClient, hub: EventHub) -> None:
     persona = await api.create_persona(voiceConfigurations=[voice_input()])
-    stream = await _subscribe(hub)
+    stream = await _subscribe(api, hub)
     pending = await _next(stream, hub)
     await _publish(api, persona["id"], persona["revision"], "go live")
     result = await asyncio.wait_for(pending, timeout=5)
@@ -98,7 +102,7 @@ async def test_a_publish_reaches_a_subscriber(api: GraphQLClient, hub: EventHub)
 async def test_a_persona_filter_skips_other_personas(api: GraphQLClient, hub: EventHub) -> None:
     watched = await api.create_persona(voiceConfigurations=[voice_input()])
     other = await api.create_persona(name="Other", voiceConfigurations=[voice_input()])
-    stream = await _subscribe(hub, personaId=watched["id"])
+    stream = await _subscribe(api, hub, personaId=watched["id"])
     pending = await _next(stream, hub)
     await _publish(api, other["id"], other["revision"], "other")
     await _publish(api, watched["id"], watched["revision"], "watched")
@@ -116,7 +120,7 @@ async def test_a_rollback_is_flagged(api: GraphQLClient, hub: EventHub) -> None:
     )
     edited = await api.data(update, i={"id": persona_id, "expectedRevision": 1, "name": "v2"})
     await _publish(api, persona_id, edited["updatePersona"]["persona"]["revision"], "v2")
-    stream = await _subscribe(hub, personaId=persona_id)
+    stream = await _subscribe(api, hub, personaId=persona_id)
     pending = await _next(stream, hub)
     rollback = """mutation($i: RollbackPersonaInput!) {
       rollbackPersona(input: $i) { userErrors { code } } }"""
@@ -129,11 +133,13 @@ async def test_a_rollback_is_flagged(api: GraphQLClient, hub: EventHub) -> None:
 
 
 @pytest.mark.parametrize("persona_id", ["garbage", "UGVyc29uYTo2YjA0ZmY0ZDA3NTE5ZWNiYTcwN2UzZGY"])
-async def test_an_unknown_persona_cannot_be_watched(hub: EventHub, persona_id: str) -> None:
+async def test_an_unknown_persona_cannot_be_watched(
+    api: GraphQLClient, hub: EventHub, persona_id: str
+) -> None:
     result = await schema.subscribe(
         SUBSCRIPTION,
         variable_values={"personaId": persona_id},
-        context_value=Context(None, None, events=hub),
+        context_value=Context(None, None, events=hub, principal=api.principal),
     )
     first = result if isinstance(result, ExecutionResult) else await anext(result)
     assert first.errors is not None
@@ -142,7 +148,7 @@ async def test_an_unknown_persona_cannot_be_watched(hub: EventHub, persona_id: s
 
 async def test_one_change_stream_feeds_every_subscriber(api: GraphQLClient, hub: EventHub) -> None:
     persona = await api.create_persona(voiceConfigurations=[voice_input()])
-    streams = [await _subscribe(hub) for _ in range(5)]
+    streams = [await _subscribe(api, hub) for _ in range(5)]
     pending = [await _next(stream, hub) for stream in streams]
     assert len(hub.subscribers) == 5
     await _publish(api, persona["id"], persona["revision"], "fan out")

@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from app.embedded import EmbeddedDatabase
 from graphql_schema.app import MAX_SUBSCRIPTIONS
 from tests.graphql import CREATE, voice_input
-from tests.processes import free_port, serving
+from tests.processes import Server, free_port, serving
 from tests.ws import graphql_ws
 
 SUBSCRIPTION = """
@@ -35,31 +35,35 @@ mutation($i: RollbackPersonaInput!) { rollbackPersona(input: $i) { userErrors { 
 """
 
 
-async def _graphql(url: str, query: str, **variables: Any) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=30) as http:
-        response = await http.post(f"{url}/graphql", json={"query": query, "variables": variables})
+async def _graphql(server: Server, query: str, **variables: Any) -> dict[str, Any]:
+    async with httpx.AsyncClient(timeout=30, headers=server.headers) as http:
+        response = await http.post(
+            f"{server.url}/graphql", json={"query": query, "variables": variables}
+        )
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body
     data: dict[str, Any] = body["data"]
     return data
 
 
-async def _new_persona(url: str) -> dict[str, Any]:
+async def _new_persona(server: Server) -> dict[str, Any]:
     created = await _graphql(
-        url, CREATE, input={"name": "Live", "voiceConfigurations": [voice_input()]}
+        server, CREATE, input={"name": "Live", "voiceConfigurations": [voice_input()]}
     )
     persona: dict[str, Any] = created["createPersona"]["persona"]
     return persona
 
 
-async def _publish(url: str, persona_id: str, revision: int) -> None:
-    data = await _graphql(url, PUBLISH, i={"personaId": persona_id, "expectedRevision": revision})
+async def _publish(server: Server, persona_id: str, revision: int) -> None:
+    data = await _graphql(
+        server, PUBLISH, i={"personaId": persona_id, "expectedRevision": revision}
+    )
     assert data["publishPersona"]["userErrors"] == []
 
 
-async def _rename(url: str, persona_id: str, revision: int, name: str) -> int:
+async def _rename(server: Server, persona_id: str, revision: int, name: str) -> int:
     data = await _graphql(
-        url, UPDATE, i={"id": persona_id, "expectedRevision": revision, "name": name}
+        server, UPDATE, i={"id": persona_id, "expectedRevision": revision, "name": name}
     )
     revision_after: int = data["updatePersona"]["persona"]["revision"]
     return revision_after
@@ -69,15 +73,10 @@ async def test_a_publish_through_one_process_reaches_a_subscriber_of_another(
     tmp_path: Path, mongo_server: EmbeddedDatabase
 ) -> None:
     shared = {"MONGODB_URI": mongo_server.uri, "MONGODB_DATABASE": f"live_{uuid.uuid4().hex[:8]}"}
-    with (
-        serving(tmp_path / "a", **shared) as (first, _),
-        serving(tmp_path / "b", **shared) as (
-            second,
-            _,
-        ),
-    ):
+    with serving(tmp_path / "a", **shared) as first, serving(tmp_path / "b", **shared) as second:
+        second.lines.append(f"    {first.key}")  # one database, so one workspace and its key
         persona = await _new_persona(second)
-        async with graphql_ws(f"{first}/graphql") as socket:
+        async with graphql_ws(f"{first.url}/graphql", first.key) as socket:
             await socket.subscribe("1", SUBSCRIPTION, personaId=persona["id"])
             await asyncio.sleep(0.3)  # the subscription is registered once its resolver runs
             await _publish(second, persona["id"], persona["revision"])
@@ -110,20 +109,21 @@ async def test_a_database_restart_mid_subscription_loses_and_repeats_nothing(
     database = EmbeddedDatabase(tmp_path / "database", port=free_port())
     database.start()
     try:
-        with serving(tmp_path / "api", MONGODB_URI=database.uri) as (url, _):
-            persona = await _new_persona(url)
-            async with graphql_ws(f"{url}/graphql") as socket:
+        with serving(tmp_path / "api", MONGODB_URI=database.uri) as server:
+            persona = await _new_persona(server)
+            async with graphql_ws(f"{server.url}/graphql", server.key) as socket:
                 await socket.subscribe("1", SUBSCRIPTION)
                 await asyncio.sleep(0.3)
-                await _publish(url, persona["id"], persona["revision"])
+                await _publish(server, persona["id"], persona["revision"])
                 first = await asyncio.wait_for(socket.receive(), timeout=2)
                 assert first["payload"]["data"]["personaPublished"]["version"]["version"] == 1
 
                 database.stop()
                 database.start()
 
-                revision = await _rename(url, persona["id"], persona["revision"], "After restart")
-                await _publish(url, persona["id"], revision)
+                revision = persona["revision"]
+                revision = await _rename(server, persona["id"], revision, "After restart")
+                await _publish(server, persona["id"], revision)
                 after = await asyncio.wait_for(socket.receive(), timeout=15)
                 assert after["payload"]["data"]["personaPublished"]["version"]["version"] == 2
                 with pytest.raises(TimeoutError):
@@ -135,8 +135,8 @@ async def test_a_database_restart_mid_subscription_loses_and_repeats_nothing(
 async def test_a_socket_without_connection_init_is_closed(
     tmp_path: Path, mongo_server: EmbeddedDatabase
 ) -> None:
-    with serving(tmp_path, MONGODB_URI=mongo_server.uri) as (url, _):
-        async with graphql_ws(f"{url}/graphql", init=False) as socket:
+    with serving(tmp_path, MONGODB_URI=mongo_server.uri) as server:
+        async with graphql_ws(f"{server.url}/graphql", init=False) as socket:
             with pytest.raises(ConnectionClosed) as closed:
                 await asyncio.wait_for(socket.receive(), timeout=15)
     assert closed.value.rcvd is not None
@@ -146,8 +146,8 @@ async def test_a_socket_without_connection_init_is_closed(
 async def test_subscriptions_per_connection_are_capped(
     tmp_path: Path, mongo_server: EmbeddedDatabase
 ) -> None:
-    with serving(tmp_path, MONGODB_URI=mongo_server.uri) as (url, _):
-        async with graphql_ws(f"{url}/graphql") as socket:
+    with serving(tmp_path, MONGODB_URI=mongo_server.uri) as server:
+        async with graphql_ws(f"{server.url}/graphql", server.key) as socket:
             for index in range(MAX_SUBSCRIPTIONS + 1):
                 await socket.subscribe(str(index), SUBSCRIPTION)
             refused = await asyncio.wait_for(socket.receive(), timeout=5)
@@ -185,14 +185,14 @@ def standalone_database(tmp_path: Path) -> Iterator[str]:
 async def test_without_change_streams_events_reach_the_same_process(
     tmp_path: Path, standalone_database: str
 ) -> None:
-    with serving(tmp_path / "api", MONGODB_URI=standalone_database) as (url, lines):
-        persona = await _new_persona(url)
-        async with graphql_ws(f"{url}/graphql") as socket:
+    with serving(tmp_path / "api", MONGODB_URI=standalone_database) as server:
+        persona = await _new_persona(server)
+        async with graphql_ws(f"{server.url}/graphql", server.key) as socket:
             await socket.subscribe("1", SUBSCRIPTION)
             await asyncio.sleep(0.3)
-            await _publish(url, persona["id"], persona["revision"])
+            await _publish(server, persona["id"], persona["revision"])
             message = await asyncio.wait_for(socket.receive(), timeout=2)
             assert message["payload"]["data"]["personaPublished"]["version"]["version"] == 1
-    warnings = [line for line in lines if "has no change streams" in line]
+    warnings = [line for line in server.lines if "has no change streams" in line]
     assert len(warnings) == 1
     assert "WARNING" in warnings[0]

@@ -1,5 +1,6 @@
 """The GraphiQL playground, opened in headless Chromium like a person would."""
 
+import json
 import shutil
 import urllib.parse
 from pathlib import Path
@@ -29,7 +30,8 @@ async def test_a_query_run_from_the_playground_shows_its_result(
     tmp_path: Path, mongo_server: EmbeddedDatabase
 ) -> None:
     query = "{ languageModels(channel: CHAT) { key maxOutputTokens } }"
-    with serving(tmp_path, MONGODB_URI=mongo_server.uri) as (url, _):
+    with serving(tmp_path, MONGODB_URI=mongo_server.uri) as server:
+        url = server.url
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(
                 executable_path=CHROMIUM, args=CHROMIUM_FLAGS
@@ -38,7 +40,11 @@ async def test_a_query_run_from_the_playground_shows_its_result(
                 page = await browser.new_page()
                 failed: list[str] = []
                 page.on("requestfailed", lambda request: failed.append(request.url))
-                await page.goto(f"{url}/graphql?q={urllib.parse.quote(query)}")
+                headers = json.dumps({"Authorization": f"Bearer {server.key}"})
+                params = urllib.parse.urlencode(
+                    {"q": query, "headers": headers}, quote_via=urllib.parse.quote
+                )
+                await page.goto(f"{url}/graphql?{params}")
                 await page.locator(".graphiql-execute-button").click()
                 response = page.locator(".graphiql-response")
                 await response.get_by_text('"claude-sonnet-4"').wait_for(timeout=15_000)

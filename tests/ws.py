@@ -32,11 +32,14 @@ class GraphQLWebSocket:
 
 
 @asynccontextmanager
-async def graphql_ws(url: str, init: bool = True) -> AsyncIterator[GraphQLWebSocket]:
-    """Open the socket and, with `init`, complete the connection_init handshake."""
+async def graphql_ws(
+    url: str, key: str | None = None, init: bool = True
+) -> AsyncIterator[GraphQLWebSocket]:
+    """Open the socket and, with `init`, send connection_init with the key and expect the ack."""
     async with connect(url.replace("http", "ws", 1), subprotocols=[PROTOCOL]) as connection:  # type: ignore[list-item]
         socket = GraphQLWebSocket(connection)
         if init:
-            await socket.send({"type": "connection_init"})
+            payload = {"authorization": f"Bearer {key}"} if key else {}
+            await socket.send({"type": "connection_init", "payload": payload})
             assert (await socket.receive())["type"] == "connection_ack"
         yield socket

@@ -1,0 +1,70 @@
+"""Every GraphQL request is authenticated by an API key before any resolver runs."""
+
+import json
+
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.access import Principal
+from app.keys import authenticate
+
+OPEN_PATHS = ("/healthz", "/readyz")
+
+
+async def principal_from(authorization: object) -> Principal | None:
+    """The principal of an `Authorization: Bearer <key>` value, or None."""
+    if not isinstance(authorization, str):
+        return None
+    scheme, _, key = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return None
+    return await authenticate(key.strip())
+
+
+def _is_playground_page(scope: Scope, headers: Headers) -> bool:
+    # The page itself holds no data; the queries it sends carry the pasted key.
+    return (
+        scope["method"] == "GET"
+        and "text/html" in headers.get("accept", "")
+        and "query" not in QueryParams(scope["query_string"])
+    )
+
+
+class AuthenticationMiddleware:
+    def __init__(self, app: ASGIApp, assets_path: str) -> None:
+        self.app = app
+        self.assets_path = assets_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self._is_open(scope):
+            await self.app(scope, receive, send)
+            return
+        principal = await principal_from(Headers(scope=scope).get("authorization"))
+        if principal is None:
+            await _unauthorized(send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+    def _is_open(self, scope: Scope) -> bool:
+        path: str = scope["path"]
+        if path in OPEN_PATHS or path.startswith(self.assets_path + "/"):
+            return True
+        return _is_playground_page(scope, Headers(scope=scope))
+
+
+async def _unauthorized(send: Send) -> None:
+    message = "A valid API key is required: send 'Authorization: Bearer <key>'."
+    body = json.dumps({"errors": [{"message": message}]}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 401,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"www-authenticate", b'Bearer realm="persona-api"'),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,125 @@
+"""API keys: made, checked, listed and revoked; each grants one role in one workspace.
+
+A key is `pa_<prefix>_<secret>`: the prefix finds the stored key, the 256-bit secret
+proves it. Random secrets that long cannot be guessed, so a fast hash (SHA-256, as
+GitHub and Stripe use for tokens) protects them at rest, and the compare is constant-time.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from beanie import PydanticObjectId
+from pymongo.errors import DuplicateKeyError
+
+from app.access import Principal, Role
+from app.documents import ApiKey, Workspace, utcnow
+from app.errors import ErrorCode, InvalidInput, PersonaError, Problem
+from app.validation import check_text
+
+DEFAULT_WORKSPACE = "default"
+MAX_KEY_NAME = 100
+# Recording every use would turn each read into a write; a minute is precise enough.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class KeyNotFound(PersonaError):
+    """No key of this workspace has this id."""
+
+    def __init__(self) -> None:
+        super().__init__([Problem(("id",), "API key not found.", ErrorCode.NOT_FOUND)])
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    secret: str  # the whole key, shown once
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def issue_key(workspace_id: PydanticObjectId, name: str, role: Role) -> IssuedKey:
+    problems = check_text(name, ("name",), "Name", MAX_KEY_NAME)
+    if problems:
+        raise InvalidInput(problems)
+    while True:
+        prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
+        key = ApiKey(
+            workspace_id=workspace_id,
+            name=name.strip(),
+            role=role,
+            prefix=prefix,
+            secret_hash=_hash(secret),
+        )
+        try:
+            await key.insert()
+        except DuplicateKeyError:
+            continue
+        return IssuedKey(key, f"pa_{prefix}_{secret}")
+
+
+async def authenticate(presented: str) -> Principal | None:
+    """The principal a key grants, or None for a malformed, unknown or revoked key."""
+    kind, _, rest = presented.partition("_")
+    prefix, _, secret = rest.partition("_")
+    if kind != "pa" or not prefix or not secret:
+        return None
+    key = await ApiKey.find_one(ApiKey.prefix == prefix)
+    if key is None or key.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(_hash(secret), key.secret_hash):
+        return None
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        await ApiKey.find_one(ApiKey.id == key.id).update({"$set": {"last_used_at": now}})
+    return Principal(key.workspace_id, key.role, key.name, key.id)
+
+
+async def create_api_key(actor: Principal, name: str, role: Role) -> IssuedKey:
+    actor.require(Role.ADMIN)
+    return await issue_key(actor.workspace_id, name, role)
+
+
+async def list_api_keys(actor: Principal) -> list[ApiKey]:
+    actor.require(Role.ADMIN)
+    return await ApiKey.find(ApiKey.workspace_id == actor.workspace_id).sort("created_at").to_list()
+
+
+async def revoke_api_key(actor: Principal, key_id: PydanticObjectId) -> ApiKey:
+    actor.require(Role.ADMIN)
+    key = await ApiKey.find_one(ApiKey.id == key_id, ApiKey.workspace_id == actor.workspace_id)
+    if key is None:
+        raise KeyNotFound()
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        await key.save()
+    return key
+
+
+async def workspace_named(name: str) -> Workspace:
+    """The workspace with this name, made if there is none."""
+    found = await Workspace.find_one(Workspace.name == name)
+    if found is not None:
+        return found
+    try:
+        return await Workspace(name=name).insert()
+    except DuplicateKeyError:
+        raced = await Workspace.find_one(Workspace.name == name)
+        assert raced is not None
+        return raced
+
+
+async def bootstrap() -> IssuedKey | None:
+    """On an empty database: a default workspace and its first ADMIN key (else None)."""
+    if await Workspace.find_one() is not None:
+        return None
+    try:
+        workspace = await Workspace(name=DEFAULT_WORKSPACE).insert()
+    except DuplicateKeyError:
+        return None  # another process is bootstrapping the same database
+    assert workspace.id is not None
+    return await issue_key(workspace.id, "bootstrap admin", Role.ADMIN)

@@ -1,0 +1,113 @@
+"""`persona-api keys`: make, list and revoke API keys from the command line."""
+
+import argparse
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from beanie import PydanticObjectId
+from bson.errors import InvalidId
+
+from app.access import Role
+from app.database import bind, connect
+from app.documents import ApiKey, Workspace, utcnow
+from app.embedded import EmbeddedDatabase
+from app.keys import issue_key, workspace_named
+from app.settings import Settings
+
+
+def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    keys = commands.add_parser("keys", help="manage API keys").add_subparsers(
+        dest="keys_command", required=True
+    )
+    create = keys.add_parser("create", help="make a key and print it once")
+    create.add_argument("--workspace", required=True, help="workspace name (made if new)")
+    create.add_argument("--role", required=True, choices=[role.value for role in Role])
+    create.add_argument("--name", required=True, help="who or what uses the key")
+    listing = keys.add_parser("list", help="list keys (never the keys themselves)")
+    listing.add_argument("--workspace", help="only this workspace")
+    revoke = keys.add_parser("revoke", help="revoke a key by its id or prefix")
+    revoke.add_argument("key", help="the id or the prefix (pa_xxxxxxxx) that `keys list` shows")
+    for command in (create, listing, revoke):
+        command.add_argument("--data-dir", type=Path, default=None, help="embedded database home")
+
+
+class KeysCommandError(Exception):
+    """A `keys` command could not do what was asked."""
+
+
+@asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[None]:
+    """MONGODB_URI, else the embedded database a running `serve` holds, else a fresh one."""
+    embedded = None
+    uri = settings.mongodb_uri
+    uri_file = settings.data_dir / "secantusd.uri"
+    if uri is None and uri_file.exists():
+        uri = uri_file.read_text().strip()
+    if uri is None:
+        embedded = EmbeddedDatabase(settings.data_dir)
+        embedded.start()
+        uri = embedded.uri
+    client = connect(uri)
+    try:
+        await bind(client[settings.mongodb_database])
+        yield
+    finally:
+        await client.close()
+        if embedded is not None:
+            embedded.stop()
+
+
+async def _create(args: argparse.Namespace) -> None:
+    workspace = await workspace_named(args.workspace)
+    assert workspace.id is not None
+    issued = await issue_key(workspace.id, args.name, Role(args.role))
+    print(f"Created {issued.key.role} key '{issued.key.name}' in workspace '{workspace.name}'.")
+    print("It is shown only this once:")
+    print(issued.secret)
+
+
+async def _list(args: argparse.Namespace) -> None:
+    workspaces = {w.id: w.name for w in await Workspace.find_all().to_list()}
+    query = ApiKey.find()
+    if args.workspace is not None:
+        chosen = [wid for wid, name in workspaces.items() if name == args.workspace]
+        if not chosen:
+            raise KeysCommandError(f"no workspace named '{args.workspace}'")
+        query = ApiKey.find(ApiKey.workspace_id == chosen[0])
+    print("id                        prefix       role       workspace  name  (last used, revoked)")
+    for key in await query.sort("created_at").to_list():
+        used = key.last_used_at.isoformat(timespec="seconds") if key.last_used_at else "never"
+        revoked = f", revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else ""
+        workspace = workspaces.get(key.workspace_id, "?")
+        print(
+            f"{key.id}  pa_{key.prefix}  {key.role:<9}  {workspace}  {key.name}  ({used}{revoked})"
+        )
+
+
+async def _revoke(args: argparse.Namespace) -> None:
+    wanted: str = args.key
+    if wanted.startswith("pa_"):
+        key = await ApiKey.find_one(ApiKey.prefix == wanted.removeprefix("pa_").split("_")[0])
+    else:
+        try:
+            key = await ApiKey.get(PydanticObjectId(wanted))
+        except InvalidId:
+            key = None
+    if key is None:
+        raise KeysCommandError(f"no key with id or prefix '{wanted}'")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        await key.save()
+    print(f"Revoked key pa_{key.prefix} ('{key.name}').")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> None:
+    action = {"create": _create, "list": _list, "revoke": _revoke}[args.keys_command]
+
+    async def main() -> None:
+        async with _database(settings):
+            await action(args)
+
+    asyncio.run(main())
