@@ -18,6 +18,8 @@ from app.database import MongoDatabase, bind, connect, is_reachable
 from app.documents import PersonaVersion
 from app.events import EventHub
 from app.keys import IssuedKey, bootstrap
+from app.limits import BodySizeLimitMiddleware
+from app.requestlog import RequestLogMiddleware
 from app.settings import Settings
 from graphql_schema.app import GRAPHIQL_ASSETS, GRAPHIQL_ASSETS_PATH, GraphQLApp
 
@@ -74,7 +76,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "database unreachable"}, status_code=503)
 
-    graphql = GraphQLApp()
+    graphql = GraphQLApp(settings.graphql_introspection, settings.graphql_playground)
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -84,6 +86,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
             Route("/readyz", readyz),
         ],
         middleware=[
+            Middleware(RequestLogMiddleware),
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
@@ -92,6 +95,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
                 max_age=600,
             ),
             Middleware(AuthenticationMiddleware, assets_path=GRAPHIQL_ASSETS_PATH),
+            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,
     )

@@ -7,6 +7,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.access import Principal
 from app.keys import authenticate
+from app.requestlog import current_request
 
 OPEN_PATHS = ("/healthz", "/readyz")
 
@@ -44,6 +45,8 @@ class AuthenticationMiddleware:
             await _unauthorized(send)
             return
         scope.setdefault("state", {})["principal"] = principal
+        if (info := current_request.get()) is not None:
+            info.workspace = str(principal.workspace_id)
         await self.app(scope, receive, send)
 
     def _is_open(self, scope: Scope) -> bool:

@@ -10,7 +10,7 @@ import uvicorn
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from app import keys_cli
+from app import keys_cli, logs
 from app.embedded import EmbeddedDatabase, EmbeddedDatabaseError
 from app.errors import InvalidInput
 from app.settings import Settings, SettingsError, load_settings
@@ -61,7 +61,12 @@ def serve(settings: Settings) -> None:
         assert settings.mongodb_uri is not None
         _check_reachable(settings.mongodb_uri)
         config = uvicorn.Config(
-            create_app(settings), host=settings.host, port=settings.port, lifespan="on"
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            lifespan="on",
+            log_config=None,  # our JSON logs; and no access log, whose URLs may hold a query
+            access_log=False,
         )
         _Server(config).run()
     except _Stop:
@@ -94,8 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    level = logging.INFO if args.command == "serve" else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(logging.INFO if args.command == "serve" else logging.WARNING)
     try:
         if args.command == "export-schema":
             export_schema(args.output)

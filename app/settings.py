@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     data_dir: Path = Path(".data")
+    graphql_introspection: bool = True
+    graphql_playground: bool = True
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
 
     @field_validator("mongodb_uri")
     @classmethod

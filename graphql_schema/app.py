@@ -13,8 +13,9 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import principal_from
+from app.requestlog import current_request
 from graphql_schema.context import Context
-from graphql_schema.schema import schema
+from graphql_schema.schema import build_schema, schema
 
 CDN = "https://unpkg.com/"
 GRAPHIQL_ASSETS = Path(__file__).parent / "static" / "graphiql"
@@ -24,10 +25,10 @@ CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self) -> None:
+    def __init__(self, introspection: bool = True, playground: bool = True) -> None:
         super().__init__(
-            schema,
-            graphql_ide="graphiql",
+            schema if introspection else build_schema(introspection=False),
+            graphql_ide="graphiql" if playground else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             keep_alive=True,
             keep_alive_interval=15,
@@ -55,4 +56,6 @@ class GraphQLApp(GraphQL[Context, None]):
         context.principal = await principal_from(params.get("authorization"))
         if context.principal is None:
             raise ConnectionRejectionError()
+        if (info := current_request.get()) is not None:
+            info.workspace = str(context.principal.workspace_id)
         return cast(UnsetType, UNSET)

@@ -126,4 +126,6 @@ async def test_unexpected_resolver_error_is_masked(
     text = response.text
     for leak in ("Traceback", "not-an-object", "validation", "pydantic", "draft", "Snapshot"):
         assert leak not in text, leak
-    assert set(body["errors"][0]) <= {"message", "locations", "path"}
+    assert set(body["errors"][0]) <= {"message", "locations", "path", "extensions"}
+    # The request id in the error is the one in the response header, and in the server's log.
+    assert body["errors"][0]["extensions"] == {"requestId": response.headers["x-request-id"]}
