@@ -53,7 +53,9 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params = context.connection_params or {}
-        context.principal = await principal_from(params.get("authorization"))
+        # Clients spell it "authorization" (the documented form) or, like the header, "Authorization".
+        given = {str(name).lower(): value for name, value in params.items()}
+        context.principal = await principal_from(given.get("authorization"))
         if context.principal is None:
             raise ConnectionRejectionError()
         if (info := current_request.get()) is not None:
