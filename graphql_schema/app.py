@@ -53,7 +53,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params = context.connection_params or {}
-        # Clients spell it "authorization" (the documented form) or, like the header, "Authorization".
+        # "authorization" is the documented spelling; many clients copy the header's capital A.
         given = {str(name).lower(): value for name, value in params.items()}
         context.principal = await principal_from(given.get("authorization"))
         if context.principal is None:
