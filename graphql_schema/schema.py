@@ -1,6 +1,7 @@
 """The schema served at /graphql: types, limits, error masking; and its printed form."""
 
 import logging
+import traceback
 from collections.abc import Callable, Iterator
 
 import strawberry
@@ -75,12 +76,19 @@ class PersonaSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # Refused requests are the client's business: one line, no traceback in the log.
+        # Refused requests are the client's business (the request log counts them). A bug is
+        # logged by type and stack only: exception messages can quote the input, prompts included.
         for error in errors:
-            if _is_unexpected(error):
-                logger.error("unexpected error: %s", error.message, exc_info=error.original_error)
-            else:
-                logger.info("request refused: %s", error.message)
+            original = error.original_error
+            if original is not None and _is_unexpected(error):
+                logger.error(
+                    "unexpected error",
+                    extra={
+                        "error_type": type(original).__qualname__,
+                        "graphql_path": error.path,
+                        "stack": "".join(traceback.format_tb(original.__traceback__)),
+                    },
+                )
 
 
 def build_schema(introspection: bool = True) -> PersonaSchema:
