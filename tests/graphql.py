@@ -64,6 +64,11 @@ ROLLBACK = _publish_mutation("rollbackPersona", "RollbackPersonaInput")
 DELETE = _mutation("deletePersona", "DeletePersonaInput", "deletedId")
 READ = f"query($id: ID!) {{ persona(id: $id) {{ {PERSONA_FIELDS} }} }}"
 
+KEY_FIELDS = "id name role prefix createdAt lastUsedAt revokedAt"
+CREATE_KEY = _mutation("createApiKey", "CreateApiKeyInput", f"key apiKey {{ {KEY_FIELDS} }}")
+REVOKE_KEY = _mutation("revokeApiKey", "RevokeApiKeyInput", f"apiKey {{ {KEY_FIELDS} }}")
+API_KEYS = f"{{ apiKeys {{ {KEY_FIELDS} }} }}"
+
 
 def voice_input(**overrides: Any) -> dict[str, Any]:
     return {**VOICE_EN, **overrides}
@@ -98,3 +103,30 @@ class GraphQLClient:
         assert payload["userErrors"] == [], payload["userErrors"]
         persona: dict[str, Any] = payload["persona"]
         return persona
+
+    async def ok(self, query: str, field: str, **variables: Any) -> dict[str, Any]:
+        """The payload of a mutation that must succeed."""
+        payload: dict[str, Any] = (await self.data(query, **variables))[field]
+        assert payload["userErrors"] == [], payload["userErrors"]
+        return payload
+
+
+async def persona_with_history(client: GraphQLClient, name: str) -> dict[str, Any]:
+    """A persona published twice, with a draft edit on top: every operation can apply to it."""
+    created = await client.create_persona(
+        name=name, voiceConfigurations=[voice_input()], chatConfiguration=chat_input()
+    )
+    persona_id = created["id"]
+    await client.ok(
+        PUBLISH, "publishPersona", input={"personaId": persona_id, "expectedRevision": 1}
+    )
+    renamed = {"id": persona_id, "expectedRevision": 1, "name": f"{name} v2"}
+    await client.ok(UPDATE, "updatePersona", input=renamed)
+    await client.ok(
+        PUBLISH, "publishPersona", input={"personaId": persona_id, "expectedRevision": 2}
+    )
+    remembered = {"id": persona_id, "expectedRevision": 2, "memory": True}
+    edited = await client.ok(UPDATE, "updatePersona", input=remembered)
+    persona: dict[str, Any] = edited["persona"]
+    assert persona["status"] == "CHANGED"
+    return persona

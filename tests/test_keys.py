@@ -14,22 +14,18 @@ from app.asgi import create_app
 from app.database import MongoDatabase
 from app.embedded import EmbeddedDatabase
 from app.settings import Settings
-from tests.graphql import CREATE, PUBLISH, USER_ERRORS, GraphQLClient, voice_input
+from tests.graphql import (
+    API_KEYS,
+    CREATE,
+    CREATE_KEY,
+    PUBLISH,
+    REVOKE_KEY,
+    GraphQLClient,
+    voice_input,
+)
 from tests.processes import Server, serving
 from tests.ws import graphql_ws
 
-KEY_FIELDS = "id name role prefix createdAt lastUsedAt revokedAt"
-CREATE_KEY = f"""
-mutation($input: CreateApiKeyInput!) {{
-  createApiKey(input: $input) {{ key apiKey {{ {KEY_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-REVOKE_KEY = f"""
-mutation($input: RevokeApiKeyInput!) {{
-  revokeApiKey(input: $input) {{ apiKey {{ {KEY_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-API_KEYS = f"{{ apiKeys {{ {KEY_FIELDS} }} }}"
 # Two writes in one request: if any resolver ran, a document would be stored.
 WRITES = """
 mutation {

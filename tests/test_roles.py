@@ -10,12 +10,15 @@ from app.access import Role
 from app.database import MongoDatabase
 from tests.conftest import ClientFactory
 from tests.graphql import (
+    API_KEYS,
     CREATE,
+    CREATE_KEY,
     DELETE,
     DISCARD,
     PUBLISH,
     REMOVE_VOICE,
     RESTORE,
+    REVOKE_KEY,
     ROLLBACK,
     SET_CHAT,
     SET_VOICE,
@@ -24,23 +27,11 @@ from tests.graphql import (
     VERSION_FIELDS,
     GraphQLClient,
     chat_input,
+    persona_with_history,
     voice_input,
 )
 
 COLLECTIONS = ("personas", "persona_versions", "api_keys", "workspaces")
-
-KEY_FIELDS = "id name role prefix createdAt lastUsedAt revokedAt"
-CREATE_KEY = f"""
-mutation($input: CreateApiKeyInput!) {{
-  createApiKey(input: $input) {{ key apiKey {{ {KEY_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-REVOKE_KEY = f"""
-mutation($input: RevokeApiKeyInput!) {{
-  revokeApiKey(input: $input) {{ apiKey {{ {KEY_FIELDS} }} {USER_ERRORS} }}
-}}
-"""
-API_KEYS = f"{{ apiKeys {{ {KEY_FIELDS} }} }}"
 
 PERSONA_READS = """
 query($id: ID!) {
@@ -78,38 +69,10 @@ async def _state(database: MongoDatabase) -> dict[str, list[dict[str, Any]]]:
     return {name: await database[name].find().sort("_id", 1).to_list() for name in COLLECTIONS}
 
 
-async def _ok(client: GraphQLClient, query: str, field: str, **variables: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = (await client.data(query, **variables))[field]
-    assert payload["userErrors"] == [], payload["userErrors"]
-    return payload
-
-
 async def _world(admin: GraphQLClient) -> World:
-    persona = await admin.create_persona(
-        name="Sales", voiceConfigurations=[voice_input()], chatConfiguration=chat_input()
-    )
-    persona_id = persona["id"]
-    await _ok(
-        admin, PUBLISH, "publishPersona", input={"personaId": persona_id, "expectedRevision": 1}
-    )
-    await _ok(
-        admin,
-        UPDATE,
-        "updatePersona",
-        input={"id": persona_id, "expectedRevision": 1, "name": "Sales v2"},
-    )
-    await _ok(
-        admin, PUBLISH, "publishPersona", input={"personaId": persona_id, "expectedRevision": 2}
-    )
-    edited = await _ok(
-        admin,
-        UPDATE,
-        "updatePersona",
-        input={"id": persona_id, "expectedRevision": 2, "memory": True},
-    )
-    assert edited["persona"]["status"] == "CHANGED"
-    spare = await _ok(admin, CREATE_KEY, "createApiKey", input={"name": "spare", "role": "VIEWER"})
-    return World(persona_id, edited["persona"]["revision"], spare["apiKey"]["id"])
+    persona = await persona_with_history(admin, "Sales")
+    spare = await admin.ok(CREATE_KEY, "createApiKey", input={"name": "spare", "role": "VIEWER"})
+    return World(persona["id"], persona["revision"], spare["apiKey"]["id"])
 
 
 @dataclass(frozen=True)
@@ -307,19 +270,17 @@ async def test_published_by_is_the_name_of_the_publishing_key(
     api: GraphQLClient, client_for: ClientFactory
 ) -> None:
     publisher = await client_for(Role.PUBLISHER)
-    issued = await _ok(
-        api, CREATE_KEY, "createApiKey", input={"name": "CI deploy", "role": "PUBLISHER"}
+    issued = await api.ok(
+        CREATE_KEY, "createApiKey", input={"name": "CI deploy", "role": "PUBLISHER"}
     )
     persona = await api.create_persona(voiceConfigurations=[voice_input()])
 
-    first = await _ok(
-        publisher,
+    first = await publisher.ok(
         PUBLISHED_BY,
         "publishPersona",
         input={"personaId": persona["id"], "expectedRevision": 1},
     )
-    await _ok(
-        api,
+    await api.ok(
         UPDATE,
         "updatePersona",
         input={"id": persona["id"], "expectedRevision": 1, "name": "B"},
@@ -334,8 +295,8 @@ async def test_published_by_is_the_name_of_the_publishing_key(
     )
     second = response.json()["data"]["publishPersona"]
     assert second["userErrors"] == []
-    third = await _ok(
-        api, ROLLED_BACK_BY, "rollbackPersona", input={"personaId": persona["id"], "version": 1}
+    third = await api.ok(
+        ROLLED_BACK_BY, "rollbackPersona", input={"personaId": persona["id"], "version": 1}
     )
 
     assert first["version"]["publishedBy"] == "acme publisher" == publisher.principal.name
