@@ -1,11 +1,10 @@
 """Every GraphQL request is authenticated by an API key before any resolver runs."""
 
-import json
-
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.access import Principal
+from app.http_errors import send_error
 from app.keys import authenticate
 from app.requestlog import current_request
 
@@ -58,16 +57,4 @@ class AuthenticationMiddleware:
 
 async def _unauthorized(send: Send) -> None:
     message = "A valid API key is required: send 'Authorization: Bearer <key>'."
-    body = json.dumps({"errors": [{"message": message}]}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"www-authenticate", b'Bearer realm="persona-api"'),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_error(send, 401, message, ((b"www-authenticate", b'Bearer realm="persona-api"'),))

@@ -1,9 +1,9 @@
 """Request bodies above a set size are refused with 413 before anything reads them."""
 
-import json
-
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.http_errors import send_error
 
 
 class BodySizeLimitMiddleware:
@@ -43,16 +43,4 @@ class BodySizeLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _too_large(self, send: Send) -> None:
-        message = f"The request body is larger than {self.max_bytes} bytes."
-        body = json.dumps({"errors": [{"message": message}]}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, 413, f"The request body is larger than {self.max_bytes} bytes.")
