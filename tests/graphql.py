@@ -1,10 +1,13 @@
 """A small GraphQL-over-HTTP client and factories for the tests."""
 
+import base64
 from typing import Any
 
 import httpx
+from bson import ObjectId
 
 from app.access import Principal
+from app.database import MongoDatabase
 
 VOICE_EN = {
     "locale": "en-US",
@@ -130,3 +133,36 @@ async def persona_with_history(client: GraphQLClient, name: str) -> dict[str, An
     persona: dict[str, Any] = edited["persona"]
     assert persona["status"] == "CHANGED"
     return persona
+
+
+def object_id(persona_id: str) -> ObjectId:
+    """The database _id behind a persona's opaque global id."""
+    padded = persona_id + "=" * (-len(persona_id) % 4)
+    kind, _, key = base64.urlsafe_b64decode(padded).decode().partition(":")
+    assert kind == "Persona", persona_id
+    return ObjectId(key)
+
+
+def errors_of(payload: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
+    return [(error["code"], error["field"]) for error in payload["userErrors"]]
+
+
+async def mutate(api: GraphQLClient, mutation: str, **input: Any) -> dict[str, Any]:
+    """The payload of a single mutation (the one top-level field of its data)."""
+    data = await api.data(mutation, input=input)
+    (payload,) = data.values()
+    assert isinstance(payload, dict)
+    return payload
+
+
+async def stored(database: MongoDatabase) -> dict[str, list[dict[str, Any]]]:
+    """Every document the API keeps, to compare before and after a refused request."""
+    return {
+        name: await database[name].find({}).sort("_id", 1).to_list()
+        for name in ("personas", "persona_versions")
+    }
+
+
+async def versions_of(database: MongoDatabase, persona_id: str) -> list[int]:
+    cursor = database["persona_versions"].find({"persona_id": object_id(persona_id)})
+    return sorted(doc["version"] for doc in await cursor.to_list())

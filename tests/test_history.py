@@ -27,6 +27,10 @@ from tests.graphql import (
     VERSION_FIELDS,
     GraphQLClient,
     chat_input,
+    errors_of,
+    mutate,
+    stored,
+    versions_of,
     voice_input,
 )
 
@@ -69,20 +73,8 @@ VOICE_FR = voice_input(
 # ---- helpers -----------------------------------------------------------------
 
 
-def object_id(persona_id: str) -> ObjectId:
-    """The database _id behind a persona's opaque global id."""
-    padded = persona_id + "=" * (-len(persona_id) % 4)
-    kind, _, key = base64.urlsafe_b64decode(padded).decode().partition(":")
-    assert kind == "Persona", persona_id
-    return ObjectId(key)
-
-
 def global_id(kind: str, key: str) -> str:
     return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode().rstrip("=")
-
-
-def errors_of(payload: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
-    return [(error["code"], error["field"]) for error in payload["userErrors"]]
 
 
 def change_map(persona: dict[str, Any]) -> dict[str, tuple[str | None, str | None]]:
@@ -101,13 +93,6 @@ def voice(snapshot: dict[str, Any], locale: str) -> dict[str, Any]:
     (config,) = [c for c in snapshot["voiceConfigurations"] if c["locale"] == locale]
     assert isinstance(config, dict)
     return config
-
-
-async def mutate(api: GraphQLClient, mutation: str, **input: Any) -> dict[str, Any]:
-    data = await api.data(mutation, input=input)
-    (payload,) = data.values()
-    assert isinstance(payload, dict)
-    return payload
 
 
 async def succeed(api: GraphQLClient, mutation: str, **input: Any) -> dict[str, Any]:
@@ -250,19 +235,6 @@ async def live(
     result: dict[str, Any] = (await api.data(LIVE, **variables))["liveConfiguration"]
     assert result is not None
     return result
-
-
-async def stored(database: MongoDatabase) -> dict[str, list[dict[str, Any]]]:
-    """Every document the API keeps, to compare before and after a refused request."""
-    return {
-        name: await database[name].find({}).sort("_id", 1).to_list()
-        for name in ("personas", "persona_versions")
-    }
-
-
-async def versions_of(database: MongoDatabase, persona_id: str) -> list[int]:
-    cursor = database["persona_versions"].find({"persona_id": object_id(persona_id)})
-    return sorted(doc["version"] for doc in await cursor.to_list())
 
 
 async def five_versions(api: GraphQLClient) -> dict[str, Any]:

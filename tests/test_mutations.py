@@ -19,6 +19,10 @@ from tests.graphql import (
     UPDATE,
     GraphQLClient,
     chat_input,
+    errors_of,
+    mutate,
+    object_id,
+    stored,
     voice_input,
 )
 
@@ -34,14 +38,6 @@ query($id: ID!, $locale: Locale!) {
 
 def global_id(kind: str, key: str) -> str:
     return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode().rstrip("=")
-
-
-def object_id(persona_id: str) -> ObjectId:
-    """The database _id behind a persona's opaque global id."""
-    padded = persona_id + "=" * (-len(persona_id) % 4)
-    kind, _, key = base64.urlsafe_b64decode(padded).decode().partition(":")
-    assert kind == "Persona", persona_id
-    return ObjectId(key)
 
 
 def unknown_persona_id() -> str:
@@ -60,18 +56,6 @@ GARBAGE_IDS = [
     pytest.param(base64.urlsafe_b64encode(b"\xff\xfe\xfd").decode(), id="non-utf8"),
     pytest.param(unknown_persona_id(), id="unknown"),
 ]
-
-
-def errors_of(payload: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
-    return [(error["code"], error["field"]) for error in payload["userErrors"]]
-
-
-async def mutate(api: GraphQLClient, mutation: str, **input: Any) -> dict[str, Any]:
-    """The payload of a single mutation (the one top-level field of its data)."""
-    data = await api.data(mutation, input=input)
-    (payload,) = data.values()
-    assert isinstance(payload, dict)
-    return payload
 
 
 async def create(api: GraphQLClient, **input: Any) -> dict[str, Any]:
@@ -113,14 +97,6 @@ async def set_chat(
 async def read(api: GraphQLClient, persona_id: str) -> dict[str, Any] | None:
     persona: dict[str, Any] | None = (await api.data(READ, id=persona_id))["persona"]
     return persona
-
-
-async def stored(database: MongoDatabase) -> dict[str, list[dict[str, Any]]]:
-    """Every document the API keeps, to compare before and after a refused request."""
-    return {
-        name: await database[name].find({}).sort("_id", 1).to_list()
-        for name in ("personas", "persona_versions")
-    }
 
 
 async def assert_refused(

@@ -1,12 +1,10 @@
 """publishPersona over GraphQL: versions, status, refusals with field paths, and races."""
 
 import asyncio
-import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from bson import ObjectId
 
 from app.database import MongoDatabase
 from tests.graphql import (
@@ -18,6 +16,11 @@ from tests.graphql import (
     UPDATE,
     GraphQLClient,
     chat_input,
+    errors_of,
+    mutate,
+    object_id,
+    stored,
+    versions_of,
     voice_input,
 )
 
@@ -25,25 +28,6 @@ FIRST_MESSAGE_PATH = ["draft", "voiceConfigurations", "en-US", "firstMessage"]
 
 
 # ---- helpers -----------------------------------------------------------------
-
-
-def object_id(persona_id: str) -> ObjectId:
-    """The database _id behind a persona's opaque global id."""
-    padded = persona_id + "=" * (-len(persona_id) % 4)
-    kind, _, key = base64.urlsafe_b64decode(padded).decode().partition(":")
-    assert kind == "Persona", persona_id
-    return ObjectId(key)
-
-
-def errors_of(payload: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
-    return [(error["code"], error["field"]) for error in payload["userErrors"]]
-
-
-async def mutate(api: GraphQLClient, mutation: str, **input: Any) -> dict[str, Any]:
-    data = await api.data(mutation, input=input)
-    (payload,) = data.values()
-    assert isinstance(payload, dict)
-    return payload
 
 
 async def create(api: GraphQLClient, **input: Any) -> dict[str, Any]:
@@ -78,19 +62,6 @@ async def read(api: GraphQLClient, persona_id: str) -> dict[str, Any]:
     persona: dict[str, Any] = (await api.data(READ, id=persona_id))["persona"]
     assert persona is not None
     return persona
-
-
-async def stored(database: MongoDatabase) -> dict[str, list[dict[str, Any]]]:
-    """Every document the API keeps, to compare before and after a refused request."""
-    return {
-        name: await database[name].find({}).sort("_id", 1).to_list()
-        for name in ("personas", "persona_versions")
-    }
-
-
-async def versions_of(database: MongoDatabase, persona_id: str) -> list[int]:
-    cursor = database["persona_versions"].find({"persona_id": object_id(persona_id)})
-    return sorted(doc["version"] for doc in await cursor.to_list())
 
 
 def publishable(**input: Any) -> dict[str, Any]:
