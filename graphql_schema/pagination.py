@@ -1,7 +1,7 @@
 """Cursor pagination shared by every connection."""
 
-from collections.abc import Sequence
-from typing import Protocol, Self
+from collections.abc import Callable, Sequence
+from typing import Protocol, Self, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -36,3 +36,16 @@ def page_size(first: int | None) -> int:
     if not 0 <= first <= MAX_PAGE:
         raise GraphQLError(f"first must be between 0 and {MAX_PAGE}.")
     return first
+
+
+T = TypeVar("T")
+
+
+def after_cursor(after: str | None, decode: Callable[[str], T | None]) -> T | None:
+    """The position an `after` argument names; a GraphQL error for a cursor not made by us."""
+    if after is None:
+        return None
+    position = decode(after)
+    if position is None:
+        raise GraphQLError("after is not a cursor returned by this API.")
+    return position

@@ -1,7 +1,6 @@
 """Queries. Unknown and malformed ids read as null; malformed arguments are GraphQL errors."""
 
 import strawberry
-from graphql import GraphQLError
 
 from app import personas, reads
 from app.catalog import load_catalog
@@ -9,7 +8,7 @@ from graphql_schema import ids
 from graphql_schema.catalog_types import Channel, LanguageModel, Node, Voice
 from graphql_schema.context import Info
 from graphql_schema.keys import ApiKeyQuery
-from graphql_schema.pagination import PageInfo, page_size
+from graphql_schema.pagination import PageInfo, after_cursor, page_size
 from graphql_schema.scalars import Locale, query_locale
 from graphql_schema.types import (
     LiveConfiguration,
@@ -59,11 +58,7 @@ class Query(ApiKeyQuery):
         status: PersonaStatus | None = None,
     ) -> PersonaConnection:
         first = page_size(first)
-        after_id = None
-        if after is not None:
-            after_id = ids.decode_cursor(after)
-            if after_id is None:
-                raise GraphQLError("after is not a cursor returned by this API.")
+        after_id = after_cursor(after, ids.decode_cursor)
         page = await reads.list_personas(info.context.actor, first, after_id, search, status)
         edges = [
             PersonaEdge(cursor=ids.cursor(p.id), node=Persona.from_document(p)) for p in page.items

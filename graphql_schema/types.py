@@ -4,13 +4,12 @@ from datetime import datetime
 from typing import Self
 
 import strawberry
-from graphql import GraphQLError
 
 from app import diff, documents, reads
 from app.reads import LiveConfiguration as LiveConfigurationResult
 from graphql_schema import ids
 from graphql_schema.catalog_types import Channel, LanguageModel, Node, Voice, language_model, voice
-from graphql_schema.pagination import PageInfo, page_size
+from graphql_schema.pagination import PageInfo, after_cursor, page_size
 from graphql_schema.scalars import Locale, query_locale
 
 strawberry.enum(documents.FirstSpeaker)
@@ -185,11 +184,7 @@ class Persona(Node):
         self, first: int | None = 20, after: str | None = None
     ) -> PersonaVersionConnection:
         first = page_size(first)
-        before = None
-        if after is not None:
-            before = ids.decode_version_cursor(after)
-            if before is None:
-                raise GraphQLError("after is not a cursor returned by this API.")
+        before = after_cursor(after, ids.decode_version_cursor)
         assert self.persona.id is not None
         page = await reads.list_versions(self.persona.id, first, before)
         edges = [
