@@ -166,3 +166,16 @@ async def stored(database: MongoDatabase) -> dict[str, list[dict[str, Any]]]:
 async def versions_of(database: MongoDatabase, persona_id: str) -> list[int]:
     cursor = database["persona_versions"].find({"persona_id": object_id(persona_id)})
     return sorted(doc["version"] for doc in await cursor.to_list())
+
+
+async def publish(
+    api: GraphQLClient, persona: dict[str, Any], revision: int | None = None, **input: Any
+) -> dict[str, Any]:
+    """publishPersona's payload, at the persona's revision unless another is given."""
+    return await mutate(
+        api,
+        PUBLISH,
+        personaId=persona["id"],
+        expectedRevision=persona["revision"] if revision is None else revision,
+        **input,
+    )

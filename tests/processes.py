@@ -112,3 +112,15 @@ def graphql(server: Server, query: str, **variables: Any) -> dict[str, Any]:
     assert "errors" not in body, body
     data: dict[str, Any] = body["data"]
     return data
+
+
+async def graphql_async(server: Server, query: str, **variables: Any) -> dict[str, Any]:
+    """`graphql`, for async tests: the data of a request that must have no errors."""
+    async with httpx.AsyncClient(timeout=30, headers=server.headers) as http:
+        response = await http.post(
+            f"{server.url}/graphql", json={"query": query, "variables": variables}
+        )
+    body: dict[str, Any] = response.json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data

@@ -16,7 +16,6 @@ from app.database import MongoDatabase
 from tests.graphql import (
     CREATE,
     DISCARD,
-    PUBLISH,
     READ,
     REMOVE_VOICE,
     RESTORE,
@@ -29,6 +28,7 @@ from tests.graphql import (
     chat_input,
     errors_of,
     mutate,
+    publish,
     stored,
     versions_of,
     voice_input,
@@ -114,18 +114,6 @@ def full_input(**input: Any) -> dict[str, Any]:
 
 async def create(api: GraphQLClient, **input: Any) -> dict[str, Any]:
     return await succeed(api, CREATE, **full_input(**input))
-
-
-async def publish(
-    api: GraphQLClient, persona: dict[str, Any], revision: int | None = None, **input: Any
-) -> dict[str, Any]:
-    return await mutate(
-        api,
-        PUBLISH,
-        personaId=persona["id"],
-        expectedRevision=persona["revision"] if revision is None else revision,
-        **input,
-    )
 
 
 async def published(api: GraphQLClient, persona: dict[str, Any], **input: Any) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from tests.graphql import (
     GraphQLClient,
     voice_input,
 )
-from tests.processes import Server, serving
+from tests.processes import Server, graphql_async, serving
 from tests.ws import graphql_ws
 
 # Two writes in one request: if any resolver ran, a document would be stored.
@@ -350,17 +350,6 @@ def server(
         yield running
 
 
-async def _server_graphql(server: Server, query: str, **variables: Any) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=30, headers=server.headers) as http:
-        response = await http.post(
-            f"{server.url}/graphql", json={"query": query, "variables": variables}
-        )
-    body: dict[str, Any] = response.json()
-    assert "errors" not in body, body
-    data: dict[str, Any] = body["data"]
-    return data
-
-
 async def _closed_code(server: Server, init: dict[str, Any]) -> int:
     async with graphql_ws(f"{server.url}/graphql", init=False) as socket:
         await socket.send(init)
@@ -401,21 +390,21 @@ async def test_a_subscribe_before_connection_init_is_refused(server: Server) -> 
 
 
 async def test_a_socket_with_a_revoked_key_is_closed(server: Server) -> None:
-    created = await _server_graphql(server, CREATE_KEY, input={"name": "ws", "role": "VIEWER"})
+    created = await graphql_async(server, CREATE_KEY, input={"name": "ws", "role": "VIEWER"})
     key = created["createApiKey"]["key"]
     async with graphql_ws(f"{server.url}/graphql", key):
         pass  # the key works before it is revoked
-    await _server_graphql(server, REVOKE_KEY, input={"id": created["createApiKey"]["apiKey"]["id"]})
+    await graphql_async(server, REVOKE_KEY, input={"id": created["createApiKey"]["apiKey"]["id"]})
 
     init = {"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}
     assert await _closed_code(server, init) in REJECTED
 
 
 async def test_a_socket_with_a_good_key_is_acknowledged_and_may_subscribe(server: Server) -> None:
-    created = await _server_graphql(server, CREATE_KEY, input={"name": "ws ok", "role": "VIEWER"})
+    created = await graphql_async(server, CREATE_KEY, input={"name": "ws ok", "role": "VIEWER"})
     key = created["createApiKey"]["key"]
     persona = (
-        await _server_graphql(
+        await graphql_async(
             server, CREATE, input={"name": "Socket", "voiceConfigurations": [voice_input()]}
         )
     )["createPersona"]["persona"]
@@ -423,7 +412,7 @@ async def test_a_socket_with_a_good_key_is_acknowledged_and_may_subscribe(server
     async with graphql_ws(f"{server.url}/graphql", key) as socket:
         await socket.subscribe("1", SUBSCRIPTION)
         await asyncio.sleep(0.3)  # the subscription is registered once its resolver runs
-        published = await _server_graphql(
+        published = await graphql_async(
             server, PUBLISH, input={"personaId": persona["id"], "expectedRevision": 1}
         )
         assert published["publishPersona"]["userErrors"] == []

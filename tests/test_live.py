@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from pymongo import MongoClient
 from websockets.exceptions import ConnectionClosed
@@ -16,7 +15,7 @@ from websockets.exceptions import ConnectionClosed
 from app.embedded import EmbeddedDatabase
 from graphql_schema.app import MAX_SUBSCRIPTIONS
 from tests.graphql import CREATE, voice_input
-from tests.processes import Server, free_port, serving
+from tests.processes import Server, free_port, graphql_async, serving
 from tests.ws import graphql_ws
 
 SUBSCRIPTION = """
@@ -35,19 +34,8 @@ mutation($i: RollbackPersonaInput!) { rollbackPersona(input: $i) { userErrors { 
 """
 
 
-async def _graphql(server: Server, query: str, **variables: Any) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=30, headers=server.headers) as http:
-        response = await http.post(
-            f"{server.url}/graphql", json={"query": query, "variables": variables}
-        )
-    body: dict[str, Any] = response.json()
-    assert "errors" not in body, body
-    data: dict[str, Any] = body["data"]
-    return data
-
-
 async def _new_persona(server: Server) -> dict[str, Any]:
-    created = await _graphql(
+    created = await graphql_async(
         server, CREATE, input={"name": "Live", "voiceConfigurations": [voice_input()]}
     )
     persona: dict[str, Any] = created["createPersona"]["persona"]
@@ -55,14 +43,14 @@ async def _new_persona(server: Server) -> dict[str, Any]:
 
 
 async def _publish(server: Server, persona_id: str, revision: int) -> None:
-    data = await _graphql(
+    data = await graphql_async(
         server, PUBLISH, i={"personaId": persona_id, "expectedRevision": revision}
     )
     assert data["publishPersona"]["userErrors"] == []
 
 
 async def _rename(server: Server, persona_id: str, revision: int, name: str) -> int:
-    data = await _graphql(
+    data = await graphql_async(
         server, UPDATE, i={"id": persona_id, "expectedRevision": revision, "name": name}
     )
     revision_after: int = data["updatePersona"]["persona"]["revision"]
@@ -89,7 +77,7 @@ async def test_a_publish_through_one_process_reaches_a_subscriber_of_another(
 
             revision = await _rename(second, persona["id"], persona["revision"], "Live 2")
             await _publish(second, persona["id"], revision)
-            await _graphql(second, ROLLBACK, i={"personaId": persona["id"], "version": 1})
+            await graphql_async(second, ROLLBACK, i={"personaId": persona["id"], "version": 1})
             versions = []
             for _ in range(2):
                 message = await asyncio.wait_for(socket.receive(), timeout=2)

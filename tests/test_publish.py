@@ -9,7 +9,6 @@ import pytest
 from app.database import MongoDatabase
 from tests.graphql import (
     CREATE,
-    PUBLISH,
     READ,
     REMOVE_VOICE,
     SET_VOICE,
@@ -19,6 +18,7 @@ from tests.graphql import (
     errors_of,
     mutate,
     object_id,
+    publish,
     stored,
     versions_of,
     voice_input,
@@ -35,18 +35,6 @@ async def create(api: GraphQLClient, **input: Any) -> dict[str, Any]:
     assert payload["userErrors"] == [], payload["userErrors"]
     persona: dict[str, Any] = payload["persona"]
     return persona
-
-
-async def publish(
-    api: GraphQLClient, persona: dict[str, Any], revision: int | None = None, **input: Any
-) -> dict[str, Any]:
-    return await mutate(
-        api,
-        PUBLISH,
-        personaId=persona["id"],
-        expectedRevision=persona["revision"] if revision is None else revision,
-        **input,
-    )
 
 
 async def update(api: GraphQLClient, persona: dict[str, Any], **fields: Any) -> dict[str, Any]:
