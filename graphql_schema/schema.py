@@ -1,18 +1,23 @@
 """The schema served at /graphql: types, limits, error masking; and its printed form."""
 
+import contextlib
 import logging
 import traceback
 from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple, Protocol, cast
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
+    ParserCache,
     SchemaExtension,
+    ValidationCache,
+    max_aliases,
+    query_depth_limiter,
 )
 from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.schema.config import StrawberryConfig
@@ -31,6 +36,9 @@ logger = logging.getLogger(__name__)
 MAX_DEPTH = 10
 MAX_TOKENS = 4_000
 MAX_ALIASES = 15
+# Distinct query texts whose parsed document, and documents whose validation errors, are kept.
+PARSE_CACHE_SIZE = 1_000
+VALIDATION_CACHE_SIZE = 1_000
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
@@ -72,6 +80,79 @@ class RecordOperation(SchemaExtension):
         info.outcome = "graphql_errors" if errors else "ok"
 
 
+# Built once: validation results are cached by (schema, document, rule classes), so a rule class
+# made afresh for each request would make every request a cache miss.
+DEPTH_RULE = query_depth_limiter.create_validator(MAX_DEPTH, should_ignore=_is_introspection)
+ALIASES_RULE = max_aliases.create_validator(MAX_ALIASES)
+
+
+class LimitDepthAndAliases(AddValidationRules):
+    def __init__(self) -> None:
+        super().__init__([DEPTH_RULE, ALIASES_RULE])
+
+
+class CacheUse(NamedTuple):
+    hits: int
+    misses: int
+    size: int
+
+
+class _LruCached(Protocol):
+    def cache_info(self) -> Any: ...
+
+
+def _use_of(cached: object) -> CacheUse:
+    info = cast(_LruCached, cached).cache_info()
+    return CacheUse(hits=info.hits, misses=info.misses, size=info.currsize)
+
+
+class CachedParsing(ParserCache):
+    """Parses a query text once. The cache is keyed by the text and the parse options, which
+    hold MaxTokensLimiter's limit; a document it refuses is never cached."""
+
+    def __init__(self) -> None:
+        super().__init__(maxsize=PARSE_CACHE_SIZE)
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query:
+            # A document that does not parse is left to Strawberry's own parse, which fails the
+            # same way and reports it as a refused request (ParserCache's error would escape
+            # the parsing step, so the request log would not see it).
+            with contextlib.suppress(GraphQLError):
+                context.graphql_document = self.cached_parse_document(
+                    context.query, **context.parse_options
+                )
+        yield
+
+    @staticmethod
+    def use() -> CacheUse:
+        """How often the parse cache (shared by every schema built here) was hit and missed."""
+        return _use_of(CachedParsing().cached_parse_document)
+
+
+class CachedValidation(ValidationCache):
+    """Validates a document once per schema and rule set."""
+
+    def __init__(self) -> None:
+        super().__init__(maxsize=VALIDATION_CACHE_SIZE)
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None
+        errors = self.cached_validate_document(
+            context.schema._schema, context.graphql_document, context.validation_rules
+        )
+        # A copy, so that nothing downstream can change the cached list.
+        context.pre_execution_errors = list(errors)
+        yield
+
+    @staticmethod
+    def use() -> CacheUse:
+        """How often the validation cache (keyed by schema, so shared safely) was hit and missed."""
+        return _use_of(CachedValidation().cached_validate_document)
+
+
 class PersonaSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -95,9 +176,10 @@ def build_schema(introspection: bool = True) -> PersonaSchema:
     extensions: list[Callable[[], SchemaExtension]] = [
         MaskUnexpectedErrors,
         RecordOperation,
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH, should_ignore=_is_introspection),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        LimitDepthAndAliases,
+        CachedParsing,
+        CachedValidation,
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
