@@ -46,7 +46,17 @@ def _check_reachable(uri: str) -> None:
         client.close()
 
 
-def serve(settings: Settings) -> None:
+def _workers(value: str) -> int:
+    try:
+        workers = int(value)
+    except ValueError:
+        workers = 0
+    if workers < 1:
+        raise SettingsError(f"invalid option --workers: must be a whole number >= 1, not {value!r}")
+    return workers
+
+
+def serve(settings: Settings, workers: int = 1) -> None:
     from app.asgi import create_app  # imports the whole schema; export-schema-only runs skip it
 
     # uvicorn re-raises the signal it shut down on; handled here, it lets the database stop too.
@@ -60,6 +70,11 @@ def serve(settings: Settings) -> None:
     try:
         assert settings.mongodb_uri is not None
         _check_reachable(settings.mongodb_uri)
+        if workers > 1:
+            from app.workers import serve_workers
+
+            serve_workers(settings, workers)
+            return
         config = uvicorn.Config(
             create_app(settings),
             host=settings.host,
@@ -91,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
     run.add_argument("--port", type=int, default=None, help="port to bind (default 8000)")
     run.add_argument("--data-dir", type=Path, default=None, help="embedded database home")
+    run.add_argument(
+        "--workers", default="1", help="API processes sharing the port (default 1, in-process)"
+    )
     export = commands.add_parser("export-schema", help="print the schema to a file")
     export.add_argument("--output", type=Path, default=SCHEMA_FILE)
     keys_cli.add_commands(commands)
@@ -106,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "keys":
             keys_cli.run(args, load_settings(data_dir=args.data_dir))
         else:
-            serve(load_settings(host=args.host, port=args.port, data_dir=args.data_dir))
+            workers = _workers(args.workers)
+            serve(load_settings(host=args.host, port=args.port, data_dir=args.data_dir), workers)
     except _Stop:
         return 0
     except (SettingsError, EmbeddedDatabaseError, keys_cli.KeysCommandError, InvalidInput) as exc:

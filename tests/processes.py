@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,16 +71,17 @@ def _collect(process: subprocess.Popen[str], lines: list[str]) -> None:
 
 
 @contextmanager
-def serving(data_dir: Path, **env: str) -> Iterator[Server]:
+def serving(data_dir: Path, *, args: Sequence[str] = (), **env: str) -> Iterator[Server]:
     """Run `persona-api serve` until the block ends, then stop it with SIGTERM.
 
     On a shared MONGODB_URI each server gets a database of its own unless one is named.
+    `args` are added to the command line.
     """
     if "MONGODB_URI" in env:
         env.setdefault("MONGODB_DATABASE", f"serve_{uuid.uuid4().hex[:8]}")
     port = free_port()
     process = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        [*CLI, "serve", "--port", str(port), "--data-dir", str(data_dir), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
