@@ -13,12 +13,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from app.auth import AuthenticationMiddleware
+from app.auth import AuthenticationMiddleware, principal_from
 from app.database import MongoDatabase, bind, connect, is_reachable
 from app.documents import PersonaVersion
 from app.events import EventHub
 from app.keys import IssuedKey, bootstrap
 from app.limits import BodySizeLimitMiddleware
+from app.principals import KeyWatch
 from app.requestlog import RequestLogMiddleware
 from app.settings import Settings
 from graphql_schema.app import GRAPHIQL_ASSETS, GRAPHIQL_ASSETS_PATH, GraphQLApp
@@ -43,10 +44,12 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
     @asynccontextmanager
     async def serving_events() -> AsyncIterator[None]:
         app.state.events = EventHub(PersonaVersion.get_pymongo_collection())
+        app.state.key_watch = KeyWatch(principal_from)  # closes the sockets of revoked keys
         await app.state.events.start()
         try:
             yield
         finally:
+            await app.state.key_watch.stop()
             await app.state.events.stop()
 
     @asynccontextmanager

@@ -3,6 +3,7 @@
 A key is `pa_<prefix>_<secret>`: the prefix finds the stored key, the 256-bit secret
 proves it. Random secrets that long cannot be guessed, so a fast hash (SHA-256, as
 GitHub and Stripe use for tokens) protects them at rest, and the compare is constant-time.
+Principals are cached for about a second (app.principals), so most requests need no lookup.
 """
 
 import hashlib
@@ -17,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from app.access import Principal, Role
 from app.documents import ApiKey, Workspace, utcnow
 from app.errors import ErrorCode, InvalidInput, PersonaError, Problem
+from app.principals import principals
 from app.validation import check_text
 
 DEFAULT_WORKSPACE = "default"
@@ -59,7 +61,9 @@ async def issue_key(workspace_id: PydanticObjectId, name: str, role: Role) -> Is
             await key.insert()
         except DuplicateKeyError:
             continue
-        return IssuedKey(key, f"pa_{prefix}_{secret}")
+        presented = f"pa_{prefix}_{secret}"
+        principals.issued(presented)
+        return IssuedKey(key, presented)
 
 
 async def authenticate(presented: str) -> Principal | None:
@@ -68,14 +72,19 @@ async def authenticate(presented: str) -> Principal | None:
     prefix, _, secret = rest.partition("_")
     if kind != "pa" or not prefix or not secret:
         return None
-    key = await ApiKey.find_one(ApiKey.prefix == prefix)
+    return await principals.principal(presented, lambda: _look_up(prefix, secret))
+
+
+async def _look_up(prefix: str, secret: str) -> Principal | None:
+    # A flat filter, so the prefix index serves it (the embedded database serves no $and).
+    key = await ApiKey.find_one({"prefix": prefix})
     if key is None or key.revoked_at is not None:
         return None
     if not hmac.compare_digest(_hash(secret), key.secret_hash):
         return None
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        await ApiKey.find_one(ApiKey.id == key.id).update({"$set": {"last_used_at": now}})
+        await ApiKey.find_one({"_id": key.id}).update({"$set": {"last_used_at": now}})
     return Principal(key.workspace_id, key.role, key.name, key.id)
 
 
@@ -91,12 +100,14 @@ async def list_api_keys(actor: Principal) -> list[ApiKey]:
 
 async def revoke_api_key(actor: Principal, key_id: PydanticObjectId) -> ApiKey:
     actor.require(Role.ADMIN)
-    key = await ApiKey.find_one(ApiKey.id == key_id, ApiKey.workspace_id == actor.workspace_id)
+    key = await ApiKey.find_one({"_id": key_id, "workspace_id": actor.workspace_id})
     if key is None:
         raise KeyNotFound()
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         await key.save()
+    # At once here; other processes' caches let the key go within a second.
+    principals.forget(key_id)
     return key
 
 

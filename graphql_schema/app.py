@@ -6,13 +6,21 @@ from typing import cast
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    Message,
+)
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import principal_from
+from app.principals import KeyWatch
 from app.requestlog import current_request
 from graphql_schema.context import Context
 from graphql_schema.schema import build_schema, schema
@@ -22,9 +30,59 @@ GRAPHIQL_ASSETS = Path(__file__).parent / "static" / "graphiql"
 GRAPHIQL_ASSETS_PATH = "/graphiql-assets"
 MAX_SUBSCRIPTIONS = 20
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
+REVOKED = (4403, "API key revoked")
+
+
+def _authorization(context: Context) -> object:
+    params = context.connection_params or {}
+    # "authorization" is the documented spelling; many clients copy the header's capital A.
+    given = {str(name).lower(): value for name, value in params.items()}
+    return given.get("authorization")
+
+
+class KeyWatchedHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, whose socket closes with 4403 once its API key is revoked."""
+
+    revoked = False
+
+    @property
+    def authorization(self) -> str:
+        return str(_authorization(self.context))
+
+    @property
+    def _watch(self) -> KeyWatch | None:
+        request = self.context.request
+        return None if request is None else getattr(request.app.state, "key_watch", None)
+
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            if (watch := self._watch) is not None:
+                watch.unwatch(self)
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and (watch := self._watch) is not None:
+            watch.watch(self)
+
+    async def handle_message(self, message: Message) -> None:
+        if not self.revoked:  # what the client sent before it saw the close goes unanswered
+            await super().handle_message(message)
+
+    async def revoke(self) -> None:
+        """End the socket's operations, then close it."""
+        self.revoked = True
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+        socket = self.context.request
+        if isinstance(socket, WebSocket) and socket.application_state == WebSocketState.CONNECTED:
+            await self.websocket.close(*REVOKED)
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = KeyWatchedHandler
+
     def __init__(self, introspection: bool = True, playground: bool = True) -> None:
         super().__init__(
             schema if introspection else build_schema(introspection=False),
@@ -52,10 +110,7 @@ class GraphQLApp(GraphQL[Context, None]):
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        params = context.connection_params or {}
-        # "authorization" is the documented spelling; many clients copy the header's capital A.
-        given = {str(name).lower(): value for name, value in params.items()}
-        context.principal = await principal_from(given.get("authorization"))
+        context.principal = await principal_from(_authorization(context))
         if context.principal is None:
             raise ConnectionRejectionError()
         if (info := current_request.get()) is not None:

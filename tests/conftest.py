@@ -24,9 +24,13 @@ class CommandLog(CommandListener):
 
     def __init__(self) -> None:
         self.commands: list[str] = []
+        # (command, collection) of each command: a command's first value names its collection.
+        self.targets: list[tuple[str, str | None]] = []
 
     def started(self, event: CommandStartedEvent) -> None:
         self.commands.append(event.command_name)
+        target = event.command.get(event.command_name)
+        self.targets.append((event.command_name, target if isinstance(target, str) else None))
 
     def succeeded(self, event: Any) -> None:
         pass
