@@ -190,6 +190,7 @@ class KeyWatch:
         self._sockets: dict[Watched, None] = {}  # insertion-ordered set
         self._task: asyncio.Task[None] | None = None
         self._stopped = False
+        self._failing = False  # warn once per outage, not twice a second
 
     def watch(self, socket: Watched) -> None:
         if self._stopped:
@@ -223,10 +224,14 @@ class KeyWatch:
 
     async def _check(self, authorization: str, sockets: list[Watched]) -> None:
         try:
-            if await self.check(authorization) is not None:
-                return
+            principal = await self.check(authorization)
         except Exception as error:
-            logger.warning("Could not re-check the API key of open sockets: %r", error)
+            if not self._failing:
+                logger.warning("Could not re-check the API key of open sockets: %r", error)
+            self._failing = True
+            return
+        self._failing = False
+        if principal is not None:
             return
         for socket in sockets:
             if socket not in self._sockets:
