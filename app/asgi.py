@@ -19,6 +19,7 @@ from app.documents import PersonaVersion
 from app.events import EventHub
 from app.keys import IssuedKey, bootstrap
 from app.limits import BodySizeLimitMiddleware
+from app.livecache import ProductionCache
 from app.principals import KeyWatch
 from app.requestlog import RequestLogMiddleware
 from app.settings import Settings
@@ -43,12 +44,18 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
 
     @asynccontextmanager
     async def serving_events() -> AsyncIterator[None]:
-        app.state.events = EventHub(PersonaVersion.get_pymongo_collection())
+        productions = ProductionCache()
+        app.state.events = EventHub(PersonaVersion.get_pymongo_collection().database, productions)
         app.state.key_watch = KeyWatch(principal_from)  # closes the sockets of revoked keys
         await app.state.events.start()
+        # Without change streams no other process's publishes would reach the cache.
+        if app.state.events.change_streams:
+            productions.open()
+            app.state.productions = productions
         try:
             yield
         finally:
+            productions.close()
             await app.state.key_watch.stop()
             await app.state.events.stop()
 

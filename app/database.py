@@ -6,6 +6,7 @@ from beanie import init_beanie
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.backfill import backfill
 from app.documents import DOCUMENT_MODELS
 
 MongoDatabase = AsyncDatabase[dict[str, Any]]
@@ -16,8 +17,9 @@ def connect(uri: str, **options: Any) -> AsyncMongoClient[dict[str, Any]]:
 
 
 async def bind(database: MongoDatabase) -> None:
-    """Bind the documents to `database` and create the indexes they declare."""
+    """Bind the documents to `database`, create the indexes they declare, fill new fields."""
     await init_beanie(database=database, document_models=DOCUMENT_MODELS)
+    await backfill(database)
 
 
 async def is_reachable(database: MongoDatabase) -> bool:

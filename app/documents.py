@@ -1,12 +1,13 @@
 """Beanie documents: a persona embeds its draft and production; versions are immutable snapshots."""
 
 import hashlib
+import unicodedata
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from beanie import Document, PydanticObjectId
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from app.access import Role
@@ -75,8 +76,31 @@ class Production(BaseModel):
     from_rollback: bool = False
 
 
+def folded(text: str) -> str:
+    """Text as search compares it: case-folded, without accents."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+GRAM_SIZES = (1, 2, 3)
+
+
+def search_grams(text: str) -> list[str]:
+    """Every 1-, 2- and 3-character piece of the folded text.
+
+    A query of up to three characters is a substring exactly when it is one of these; a
+    longer one can only be a substring where its first three characters are one.
+    """
+    text = folded(text)
+    pieces = {text[i : i + n] for n in GRAM_SIZES for i in range(len(text) - n + 1)}
+    return sorted(pieces)
+
+
 class Persona(Document):
     workspace_id: PydanticObjectId
+    # Creation order within the workspace (1, 2, 3 ...): pages are ranges of it, so a page
+    # costs the same however many personas the workspace holds.
+    seq: int
     draft: Snapshot
     draft_digest: str
     production: Production | None = None
@@ -87,10 +111,29 @@ class Persona(Document):
     class Settings:
         name = "personas"
         indexes: ClassVar = [
-            IndexModel([("workspace_id", ASCENDING), ("_id", DESCENDING)], name="workspace"),
-            IndexModel([("workspace_id", ASCENDING), ("draft.name", ASCENDING)], name="name"),
+            # Serves {workspace_id, _id} reads and the {.., revision, production.version}
+            # condition of every write.
+            IndexModel(
+                [
+                    ("workspace_id", ASCENDING),
+                    ("_id", ASCENDING),
+                    ("revision", ASCENDING),
+                    ("production.version", ASCENDING),
+                ],
+                name="identity",
+            ),
+            IndexModel([("workspace_id", ASCENDING), ("seq", DESCENDING)], name="page"),
+            IndexModel(
+                [("workspace_id", ASCENDING), ("status", ASCENDING), ("seq", DESCENDING)],
+                name="status_page",
+            ),
+            IndexModel(
+                [("workspace_id", ASCENDING), ("search_grams", ASCENDING), ("seq", DESCENDING)],
+                name="search_page",
+            ),
         ]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def status(self) -> PersonaStatus:
         if self.production is None:
@@ -98,6 +141,20 @@ class Persona(Document):
         if self.production.digest == self.draft_digest:
             return PersonaStatus.PUBLISHED
         return PersonaStatus.CHANGED
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def search_grams(self) -> list[str]:
+        return search_grams(self.draft.name)
+
+    def stored(self) -> dict[str, Any]:
+        """The document as written, derived fields included."""
+        stored: dict[str, Any] = self.model_dump(by_alias=True)
+        return stored
+
+
+def version_slot(persona_id: PydanticObjectId | None, version: int) -> str:
+    return f"{persona_id}:{version}"
 
 
 class PersonaVersion(Document, Production):
@@ -113,7 +170,14 @@ class PersonaVersion(Document, Production):
                 name="persona_version",
                 unique=True,
             ),
+            IndexModel([("slot", ASCENDING)], name="slot"),
         ]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def slot(self) -> str:
+        """(persona, version) as one value: pages of many personas' versions are one $in."""
+        return version_slot(self.persona_id, self.version)
 
     def as_production(self) -> Production:
         return Production.model_validate(self.model_dump(include=set(Production.model_fields)))
@@ -124,6 +188,9 @@ class Workspace(Document):
 
     name: str
     created_at: datetime = Field(default_factory=utcnow)
+    # The last persona `seq` handed out, and how many personas there are now.
+    persona_seq: int = 0
+    persona_count: int = 0
 
     class Settings:
         name = "workspaces"

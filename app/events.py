@@ -12,10 +12,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure, PyMongoError
 
 from app.documents import Persona, PersonaVersion
+from app.livecache import ProductionCache
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +62,32 @@ class Subscriber:
         )
 
 
-class EventHub:
-    """Fans out every newly published version to this process's subscribers."""
+def _news() -> list[dict[str, Any]]:
+    versions, personas = PersonaVersion.get_collection_name(), Persona.get_collection_name()
+    return [
+        {
+            "$match": {
+                "$or": [
+                    {"ns.coll": versions, "operationType": "insert"},
+                    {"ns.coll": personas, "operationType": "delete"},
+                ]
+            }
+        }
+    ]
 
-    def __init__(self, versions: AsyncCollection[dict[str, Any]]) -> None:
-        self.versions = versions
+
+class EventHub:
+    """Fans out every newly published version to this process's subscribers.
+
+    The same stream keeps `productions` current: publishes and rollbacks (version inserts)
+    and deleted personas.
+    """
+
+    def __init__(
+        self, database: AsyncDatabase[dict[str, Any]], productions: ProductionCache | None = None
+    ) -> None:
+        self.database = database
+        self.productions = productions
         self.subscribers: set[Subscriber] = set()
         self.change_streams = True
         self._task: asyncio.Task[None] | None = None
@@ -91,10 +113,21 @@ class EventHub:
         finally:
             self.subscribers.discard(subscriber)
 
-    async def _deliver(self, version: PersonaVersion) -> None:
-        persona = await Persona.get(version.persona_id)
-        if persona is not None:
-            self.dispatch(PublishEvent(version, persona))
+    async def _deliver(self, change: dict[str, Any]) -> None:
+        if change["operationType"] == "delete":
+            if self.productions is not None:
+                self.productions.forget(change["documentKey"]["_id"])
+            return
+        version = PersonaVersion.model_validate(change["fullDocument"])
+        found = await self.database[Persona.get_collection_name()].find_one(
+            {"_id": version.persona_id}
+        )
+        if found is None:
+            return
+        persona = Persona.model_validate(found)
+        if self.productions is not None:
+            self.productions.learn(persona)
+        self.dispatch(PublishEvent(version, persona))
 
     def dispatch(self, event: "PublishEvent") -> None:
         for subscriber in list(self.subscribers):
@@ -106,8 +139,8 @@ class EventHub:
         resume_token: Any = None
         while True:
             try:
-                async with await self.versions.watch(
-                    [{"$match": {"operationType": "insert"}}],
+                async with await self.database.watch(
+                    _news(),
                     resume_after=resume_token,
                     max_await_time_ms=1000,
                 ) as stream:
@@ -117,9 +150,7 @@ class EventHub:
                         # Kept even when idle, so a resume never replays or skips an event.
                         resume_token = stream.resume_token
                         if change is not None:
-                            await self._deliver(
-                                PersonaVersion.model_validate(change["fullDocument"])
-                            )
+                            await self._deliver(change)
             except OperationFailure as exc:
                 if exc.code in _NO_CHANGE_STREAMS:
                     logger.warning(
@@ -133,6 +164,8 @@ class EventHub:
                 logger.warning("publish event stream failed, resuming: %s", exc)
             except PyMongoError as exc:
                 logger.warning("publish event stream interrupted, resuming: %s", exc)
+            if self.productions is not None:
+                self.productions.clear()
             self._ready.set()
             await asyncio.sleep(RETRY_SECONDS)
 

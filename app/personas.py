@@ -9,6 +9,8 @@ from typing import Any
 
 from beanie import PydanticObjectId
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 
 from app.access import Principal, Role
 from app.catalog import load_catalog
@@ -18,6 +20,7 @@ from app.documents import (
     PersonaVersion,
     Snapshot,
     VoiceConfiguration,
+    Workspace,
     utcnow,
 )
 from app.errors import (
@@ -29,8 +32,9 @@ from app.errors import (
     RevisionMismatch,
     VersionNotFound,
 )
+from app.livecache import forget_here
 from app.locales import InvalidLocale, canonical_locale
-from app.reads import get_version
+from app.reads import find_persona, get_version
 from app.validation import (
     MAX_NAME,
     check_chat,
@@ -53,11 +57,13 @@ def refuse(problems: list[Problem]) -> None:
         raise InvalidInput(problems)
 
 
+def _collection() -> AsyncCollection[dict[str, Any]]:
+    return Persona.get_pymongo_collection()
+
+
 async def get_persona(actor: Principal, persona_id: PydanticObjectId) -> Persona | None:
     """The persona, if it exists in the caller's workspace: others' look like missing ones."""
-    return await Persona.find_one(
-        Persona.id == persona_id, Persona.workspace_id == actor.workspace_id
-    )
+    return await find_persona(actor.workspace_id, persona_id)
 
 
 async def require_persona(
@@ -71,30 +77,55 @@ async def require_persona(
     return persona
 
 
+def as_read(persona: Persona) -> dict[str, Any]:
+    """The condition a write of `persona` needs: nobody changed the draft or production since."""
+    return {
+        "workspace_id": persona.workspace_id,
+        "_id": persona.id,
+        "revision": persona.revision,
+        "production.version": persona.production.version if persona.production else None,
+    }
+
+
+def changed_fields(persona: Persona, names: tuple[str, ...]) -> dict[str, Any]:
+    """`$set` for these fields of `persona`, derived ones (status, search) recomputed."""
+    stored = persona.stored()
+    return {"$set": {name: stored[name] for name in (*names, "status", "search_grams")}}
+
+
+DRAFT_FIELDS = ("draft", "draft_digest", "revision", "updated_at")
+
+
 async def _write_draft(persona: Persona, draft: Snapshot) -> Persona:
-    """Replace the draft if nobody changed it since `persona` was read; a no-op writes nothing."""
+    """Replace the draft if nobody changed it since `persona` was read; a no-op writes nothing.
+
+    One conditional update; the stored document is computed here, not read back, which the
+    condition on revision and production version makes exact.
+    """
     # Digests, not ==: dict equality ignores the locale order, which decides the fallback locale.
     if draft.digest() == persona.draft_digest:
         return persona
-    expected = persona.revision
-    stored = await Persona.get_pymongo_collection().find_one_and_update(
-        {"_id": persona.id, "revision": expected},
-        {
-            "$set": {
-                "draft": draft.model_dump(mode="json"),
+    while True:
+        written: Persona = persona.model_copy(
+            update={
+                "draft": draft,
                 "draft_digest": draft.digest(),
+                "revision": persona.revision + 1,
                 "updated_at": utcnow(),
-            },
-            "$inc": {"revision": 1},
-        },
-        return_document=ReturnDocument.AFTER,
-    )
-    if stored is None:
-        current = await Persona.get(persona.id)
+            }
+        )
+        result = await _collection().update_one(
+            as_read(persona), changed_fields(written, DRAFT_FIELDS)
+        )
+        if result.matched_count:
+            return written
+        assert persona.id is not None
+        current = await find_persona(persona.workspace_id, persona.id)
         if current is None:
             raise PersonaNotFound()
-        raise RevisionMismatch(expected, current.revision)
-    return Persona.model_validate(stored)  # type: ignore[no-any-return]
+        if current.revision != persona.revision:
+            raise RevisionMismatch(persona.revision, current.revision)
+        persona = current  # only production moved under us: the same edit still applies
 
 
 async def create_persona(actor: Principal, spec: NewPersona) -> Persona:
@@ -112,9 +143,30 @@ async def create_persona(actor: Principal, spec: NewPersona) -> Persona:
         voice_configurations=voices,
         chat_configuration=spec.chat_configuration,
     )
-    persona = Persona(workspace_id=actor.workspace_id, draft=draft, draft_digest=draft.digest())
-    await persona.insert()
-    return persona
+    personas = _collection()
+    workspaces = Workspace.get_pymongo_collection()
+
+    async def insert(session: AsyncClientSession) -> Persona:
+        counters = await workspaces.find_one_and_update(
+            {"_id": actor.workspace_id},
+            {"$inc": {"persona_seq": 1, "persona_count": 1}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if counters is None:
+            raise PersonaNotFound()  # the caller's workspace is gone
+        persona = Persona(
+            id=PydanticObjectId(),
+            workspace_id=actor.workspace_id,
+            seq=counters["persona_seq"],
+            draft=draft,
+            draft_digest=draft.digest(),
+        )
+        await personas.insert_one(persona.stored(), session=session)
+        return persona
+
+    async with personas.database.client.start_session() as session:
+        return await session.with_transaction(insert)
 
 
 async def update_persona(
@@ -190,18 +242,24 @@ async def set_chat_configuration(
 async def delete_persona(actor: Principal, persona_id: PydanticObjectId) -> None:
     """Delete the persona and its published history, together."""
     actor.require(Role.EDITOR)
-    personas = Persona.get_pymongo_collection()
+    personas = _collection()
     versions = PersonaVersion.get_pymongo_collection()
-    async with (
-        personas.database.client.start_session() as session,
-        await session.start_transaction(),
-    ):
+    workspaces = Workspace.get_pymongo_collection()
+
+    async def remove(session: AsyncClientSession) -> None:
         deleted = await personas.delete_one(
-            {"_id": persona_id, "workspace_id": actor.workspace_id}, session=session
+            {"workspace_id": actor.workspace_id, "_id": persona_id}, session=session
         )
         if deleted.deleted_count == 0:
             raise PersonaNotFound()
         await versions.delete_many({"persona_id": persona_id}, session=session)
+        await workspaces.update_one(
+            {"_id": actor.workspace_id}, {"$inc": {"persona_count": -1}}, session=session
+        )
+
+    async with personas.database.client.start_session() as session:
+        await session.with_transaction(remove)
+    forget_here(persona_id)
 
 
 async def discard_draft(

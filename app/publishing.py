@@ -10,7 +10,6 @@ import asyncio
 import random
 
 from beanie import PydanticObjectId
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from app.access import Principal, Role
@@ -24,7 +23,8 @@ from app.errors import (
     VersionNotFound,
 )
 from app.events import notify_local
-from app.personas import get_persona, refuse, require_persona
+from app.livecache import learn_here
+from app.personas import as_read, changed_fields, get_persona, refuse, require_persona
 from app.reads import get_version
 from app.validation import check_note, publish_problems
 
@@ -69,7 +69,7 @@ async def publish_persona(
         version = _next_version(
             persona, persona.draft, persona.draft_digest, note, actor.name, rollback=False
         )
-        stored = await _commit(persona, version, expected_revision)
+        stored = await _commit(persona, version)
         if stored is not None:
             return stored, version
         await _back_off()
@@ -97,41 +97,35 @@ async def rollback_persona(
         rolled_back = _next_version(
             persona, target.snapshot, target.digest, note, actor.name, rollback=True
         )
-        stored = await _commit(persona, rolled_back, expected_revision=None)
+        stored = await _commit(persona, rolled_back)
         if stored is not None:
             return stored, rolled_back
         await _back_off()
     raise Contended()
 
 
-async def _commit(
-    persona: Persona, version: PersonaVersion, expected_revision: int | None
-) -> Persona | None:
-    """Insert `version` and point production at it, or neither (None: retry from a fresh read)."""
-    condition: dict[str, object] = {
-        "_id": persona.id,
-        "production.version": persona.production.version if persona.production else None,
-    }
-    if expected_revision is not None:
-        condition["revision"] = expected_revision
+PRODUCTION_FIELDS = ("production", "updated_at")
+
+
+async def _commit(persona: Persona, version: PersonaVersion) -> Persona | None:
+    """Insert `version` and point production at it, or neither (None: retry from a fresh read).
+
+    The move is conditioned on the revision and production version that were read, so the
+    persona returned is computed here, exactly as stored, without reading it back.
+    """
+    moved: Persona = persona.model_copy(
+        update={"production": version.as_production(), "updated_at": version.published_at}
+    )
     personas = Persona.get_pymongo_collection()
     versions = PersonaVersion.get_pymongo_collection()
     async with personas.database.client.start_session() as session:
         try:
             async with await session.start_transaction():
                 await versions.insert_one(version.model_dump(by_alias=True), session=session)
-                stored = await personas.find_one_and_update(
-                    condition,
-                    {
-                        "$set": {
-                            "production": version.as_production().model_dump(),
-                            "updated_at": version.published_at,
-                        }
-                    },
-                    return_document=ReturnDocument.AFTER,
-                    session=session,
+                result = await personas.update_one(
+                    as_read(persona), changed_fields(moved, PRODUCTION_FIELDS), session=session
                 )
-                if stored is None:
+                if not result.matched_count:
                     await session.abort_transaction()
                     return None
         except DuplicateKeyError:
@@ -140,6 +134,6 @@ async def _commit(
             if exc.has_error_label("TransientTransactionError"):
                 return None
             raise
-    persona = Persona.model_validate(stored)
-    notify_local(version, persona)
-    return persona
+    learn_here(moved)
+    notify_local(version, moved)
+    return moved

@@ -1,8 +1,6 @@
-"""Read paths: pages of personas, and the production configuration live traffic runs on."""
+"""Read paths: published versions, and the production configuration live traffic runs on."""
 
-import re
 from dataclasses import dataclass
-from typing import Any
 
 from beanie import PydanticObjectId
 
@@ -11,51 +9,22 @@ from app.catalog import Channel
 from app.documents import (
     ChatConfiguration,
     Persona,
-    PersonaStatus,
     PersonaVersion,
     VoiceConfiguration,
+    version_slot,
 )
+from app.livecache import ProductionCache
 from app.locales import language_of
 
-MAX_PAGE = 100
 
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Persona]
-    has_next: bool
-    total: int
-
-
-def _status_filter(status: PersonaStatus) -> dict[str, Any]:
-    if status is PersonaStatus.DRAFT:
-        return {"production": None}
-    same = {
-        "$eq" if status is PersonaStatus.PUBLISHED else "$ne": [
-            "$draft_digest",
-            "$production.digest",
-        ]
-    }
-    return {"production": {"$ne": None}, "$expr": same}
-
-
-async def list_personas(
-    actor: Principal,
-    first: int,
-    after: PydanticObjectId | None = None,
-    search: str | None = None,
-    status: PersonaStatus | None = None,
-) -> Page:
-    """Newest first; two round trips (the page and its count) whatever the page size."""
-    query: dict[str, Any] = {"workspace_id": actor.workspace_id}
-    if search:
-        query["draft.name"] = {"$regex": re.escape(search), "$options": "i"}
-    if status is not None:
-        query |= _status_filter(status)
-    total = await Persona.find(query).count()
-    page_query = query if after is None else {**query, "_id": {"$lt": after}}
-    rows = await Persona.find(page_query).sort("-_id").limit(first + 1).to_list()
-    return Page(rows[:first], len(rows) > first, total)
+async def find_persona(
+    workspace_id: PydanticObjectId, persona_id: PydanticObjectId
+) -> Persona | None:
+    # A flat filter: the embedded database serves it from the identity index ($and it scans).
+    found = await Persona.get_pymongo_collection().find_one(
+        {"workspace_id": workspace_id, "_id": persona_id}
+    )
+    return Persona.model_validate(found) if found else None
 
 
 @dataclass(frozen=True)
@@ -87,22 +56,28 @@ def pick_voice(
 
 
 async def live_configuration(
-    actor: Principal, persona_id: PydanticObjectId, channel: Channel, locale: str | None
+    actor: Principal,
+    persona_id: PydanticObjectId,
+    channel: Channel,
+    locale: str | None,
+    productions: ProductionCache | None = None,
 ) -> LiveConfiguration | None:
     """What a live call or chat runs with: production only, None before the first publish."""
-    persona = await Persona.find_one(
-        Persona.id == persona_id, Persona.workspace_id == actor.workspace_id
-    )
-    if persona is None or persona.production is None:
+    if productions is not None:
+        production = await productions.get(actor.workspace_id, persona_id)
+    else:
+        persona = await find_persona(actor.workspace_id, persona_id)
+        production = persona.production if persona else None
+    if production is None:
         return None
-    snapshot = persona.production.snapshot
+    snapshot = production.snapshot
     voice = pick_voice(snapshot.voice_configurations, locale) if channel is Channel.VOICE else None
     chat = snapshot.chat_configuration if channel is Channel.CHAT else None
     if voice is None and chat is None:
         return None
     return LiveConfiguration(
         persona_id=persona_id,
-        version=persona.production.version,
+        version=production.version,
         name=snapshot.name,
         memory=snapshot.memory,
         channel=channel,
@@ -113,25 +88,43 @@ async def live_configuration(
 
 
 async def get_version(persona_id: PydanticObjectId, version: int) -> PersonaVersion | None:
-    return await PersonaVersion.find_one(
-        PersonaVersion.persona_id == persona_id, PersonaVersion.version == version
+    found = await PersonaVersion.get_pymongo_collection().find_one(
+        {"persona_id": persona_id, "version": version}
     )
+    return PersonaVersion.model_validate(found) if found else None
 
 
 @dataclass(frozen=True)
-class VersionPage:
-    items: list[PersonaVersion]
-    has_next: bool
-    total: int
+class VersionWindow:
+    """Versions `newest`, `newest - 1` ... down to at most `size` of them (1 is the oldest)."""
+
+    persona_id: PydanticObjectId
+    newest: int
+    size: int
+
+    @property
+    def slots(self) -> list[str]:
+        oldest = max(1, self.newest - self.size + 1)
+        return [version_slot(self.persona_id, v) for v in range(self.newest, oldest - 1, -1)]
+
+    @property
+    def has_next(self) -> bool:
+        return self.newest - self.size >= 1
 
 
-async def list_versions(
-    persona_id: PydanticObjectId, first: int, before_version: int | None = None
-) -> VersionPage:
-    """Published versions, newest first, starting below `before_version`."""
-    query: dict[str, Any] = {"persona_id": persona_id}
-    total = await PersonaVersion.find(query).count()
-    if before_version is not None:
-        query["version"] = {"$lt": before_version}
-    rows = await PersonaVersion.find(query).sort("-version").limit(first + 1).to_list()
-    return VersionPage(rows[:first], len(rows) > first, total)
+def version_window(persona: Persona, first: int, before_version: int | None) -> VersionWindow:
+    # Versions are one contiguous sequence and production is always the newest of them.
+    latest = persona.production.version if persona.production else 0
+    newest = latest if before_version is None else min(latest, before_version - 1)
+    assert persona.id is not None
+    return VersionWindow(persona.id, max(0, newest), first)
+
+
+async def versions_in(windows: list[VersionWindow]) -> list[list[PersonaVersion]]:
+    """The versions of each window, newest first, in one query whatever the number of windows."""
+    slots = [slot for window in windows for slot in window.slots]
+    if not slots:
+        return [[] for _ in windows]
+    rows = await PersonaVersion.get_pymongo_collection().find({"slot": {"$in": slots}}).to_list()
+    by_slot = {row["slot"]: PersonaVersion.model_validate(row) for row in rows}
+    return [[by_slot[slot] for slot in window.slots if slot in by_slot] for window in windows]

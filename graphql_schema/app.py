@@ -106,6 +106,7 @@ class GraphQLApp(GraphQL[Context, None]):
             request=request,
             response=response,
             events=getattr(request.app.state, "events", None),
+            productions=getattr(request.app.state, "productions", None),
             principal=request.scope.get("state", {}).get("principal"),
         )
 

@@ -1,15 +1,24 @@
 """What every resolver may see of the request it serves."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from app.access import Principal
+from app.documents import PersonaVersion
 from app.events import EventHub
+from app.livecache import ProductionCache
+from app.reads import VersionWindow, versions_in
+
+
+def _version_loader() -> DataLoader[VersionWindow, list[PersonaVersion]]:
+    # One query for the versions of every persona a response lists, not one per persona.
+    return DataLoader(load_fn=versions_in, cache=False)
 
 
 @dataclass
@@ -20,6 +29,11 @@ class Context:
     # Set from the API key: by the HTTP middleware, or by a websocket's connection_init.
     principal: Principal | None = None
     connection_params: dict[str, object] | None = None
+    # Set when this process hears every publish (change streams): then call starts read it.
+    productions: ProductionCache | None = None
+    versions: DataLoader[VersionWindow, list[PersonaVersion]] = field(
+        default_factory=_version_loader
+    )
 
     @property
     def actor(self) -> Principal:

@@ -36,12 +36,16 @@ def persona_id(object_id: PydanticObjectId | None) -> str:
     return encode("Persona", str(object_id))
 
 
-def cursor(object_id: PydanticObjectId | None) -> str:
-    return encode("cursor", str(object_id))
+def cursor(seq: int) -> str:
+    return encode("cursor", str(seq))
 
 
-def decode_cursor(value: str) -> PydanticObjectId | None:
-    return decode_object_id(value, "cursor")
+def decode_cursor(value: str) -> int | None:
+    """The `seq` a page cursor names; None for anything else (old ObjectId cursors too)."""
+    decoded = decode(value)
+    if decoded is None or decoded[0] != "cursor" or not decoded[1].isdigit():
+        return None
+    return int(decoded[1])
 
 
 def version_cursor(version: int) -> str:

@@ -6,7 +6,7 @@ from typing import Protocol, Self, TypeVar
 import strawberry
 from graphql import GraphQLError
 
-from app.reads import MAX_PAGE
+from app.pages import MAX_PAGE
 
 
 class Edge(Protocol):

@@ -2,7 +2,7 @@
 
 import strawberry
 
-from app import personas, reads
+from app import pages, personas, reads
 from app.catalog import load_catalog
 from graphql_schema import ids
 from graphql_schema.catalog_types import Channel, LanguageModel, Node, Voice
@@ -48,7 +48,7 @@ class Query(ApiKeyQuery):
     async def persona(self, info: Info, id: strawberry.ID) -> Persona | None:
         return await _persona(info, id)
 
-    @strawberry.field(description=f"Newest first; first <= {reads.MAX_PAGE}.")
+    @strawberry.field(description=f"Newest first; first <= {pages.MAX_PAGE}.")
     async def personas(
         self,
         info: Info,
@@ -58,15 +58,17 @@ class Query(ApiKeyQuery):
         status: PersonaStatus | None = None,
     ) -> PersonaConnection:
         first = page_size(first)
-        after_id = after_cursor(after, ids.decode_cursor)
-        page = await reads.list_personas(info.context.actor, first, after_id, search, status)
+        before = after_cursor(after, ids.decode_cursor)
+        where = pages.PersonaFilter(search, status)
+        page = await pages.list_personas(info.context.actor, first, before, where)
         edges = [
-            PersonaEdge(cursor=ids.cursor(p.id), node=Persona.from_document(p)) for p in page.items
+            PersonaEdge(cursor=ids.cursor(p.seq), node=Persona.from_document(p)) for p in page.items
         ]
         return PersonaConnection(
             edges=edges,
             page_info=PageInfo.of(edges, page.has_next, after is not None),
-            total_count=page.total,
+            actor=info.context.actor,
+            where=where,
         )
 
     @strawberry.field(description="Every voice, or those that can speak the locale.")
@@ -85,5 +87,7 @@ class Query(ApiKeyQuery):
         object_id = ids.decode_object_id(persona_id, "Persona")
         if object_id is None:
             return None
-        live = await reads.live_configuration(info.context.actor, object_id, channel, requested)
+        live = await reads.live_configuration(
+            info.context.actor, object_id, channel, requested, info.context.productions
+        )
         return LiveConfiguration.from_result(live) if live else None

@@ -5,10 +5,12 @@ from typing import Self
 
 import strawberry
 
-from app import diff, documents, reads
+from app import diff, documents, pages, reads
+from app.access import Principal
 from app.reads import LiveConfiguration as LiveConfigurationResult
 from graphql_schema import ids
 from graphql_schema.catalog_types import Channel, LanguageModel, Node, Voice, language_model, voice
+from graphql_schema.context import Info
 from graphql_schema.pagination import PageInfo, after_cursor, page_size
 from graphql_schema.scalars import Locale, query_locale
 
@@ -181,22 +183,23 @@ class Persona(Node):
 
     @strawberry.field(description="Newest first.")
     async def versions(
-        self, first: int | None = 20, after: str | None = None
+        self, info: Info, first: int | None = 20, after: str | None = None
     ) -> PersonaVersionConnection:
         first = page_size(first)
         before = after_cursor(after, ids.decode_version_cursor)
-        assert self.persona.id is not None
-        page = await reads.list_versions(self.persona.id, first, before)
+        window = reads.version_window(self.persona, first, before)
+        items = await info.context.versions.load(window)
         edges = [
             PersonaVersionEdge(
                 cursor=ids.version_cursor(item.version), node=PersonaVersion.from_document(item)
             )
-            for item in page.items
+            for item in items
         ]
+        production = self.persona.production
         return PersonaVersionConnection(
             edges=edges,
-            page_info=PageInfo.of(edges, page.has_next, after is not None),
-            total_count=page.total,
+            page_info=PageInfo.of(edges, window.has_next, after is not None),
+            total_count=production.version if production else 0,
         )
 
     @strawberry.field(description="The draft against production (everything, before a publish).")
@@ -216,7 +219,12 @@ class PersonaEdge:
 class PersonaConnection:
     edges: list[PersonaEdge]
     page_info: PageInfo
-    total_count: int
+    actor: strawberry.Private[Principal]
+    where: strawberry.Private[pages.PersonaFilter]
+
+    @strawberry.field(description="Counted only when asked for.")
+    async def total_count(self) -> int:
+        return await pages.count_personas(self.actor, self.where)
 
 
 @strawberry.type(description="What a live call or chat runs with: production, never the draft.")

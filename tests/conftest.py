@@ -9,6 +9,7 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 from pymongo.monitoring import CommandListener, CommandStartedEvent
+from starlette.applications import Starlette
 
 from app.access import Principal, Role
 from app.asgi import create_app
@@ -26,11 +27,15 @@ class CommandLog(CommandListener):
         self.commands: list[str] = []
         # (command, collection) of each command: a command's first value names its collection.
         self.targets: list[tuple[str, str | None]] = []
+        # Whole command documents, kept only while a test asks for them.
+        self.documents: list[dict[str, Any]] | None = None
 
     def started(self, event: CommandStartedEvent) -> None:
         self.commands.append(event.command_name)
         target = event.command.get(event.command_name)
         self.targets.append((event.command_name, target if isinstance(target, str) else None))
+        if self.documents is not None:
+            self.documents.append(dict(event.command))
 
     def succeeded(self, event: Any) -> None:
         pass
@@ -77,9 +82,14 @@ ClientFactory = Callable[..., Awaitable[GraphQLClient]]
 
 
 @pytest.fixture
-async def client_for(database: MongoDatabase, settings: Settings) -> AsyncIterator[ClientFactory]:
+def app(database: MongoDatabase, settings: Settings) -> Starlette:
+    """The app under test; its lifespan does not run unless a test enters it."""
+    return create_app(settings, database)
+
+
+@pytest.fixture
+async def client_for(app: Starlette) -> AsyncIterator[ClientFactory]:
     """Makes clients holding a fresh key of `role` in `workspace`, on one app."""
-    app = create_app(settings, database)
     opened: list[httpx.AsyncClient] = []
 
     async def make(role: Role = Role.ADMIN, workspace: str = "acme") -> GraphQLClient:

@@ -135,6 +135,24 @@ async def persona_with_history(client: GraphQLClient, name: str) -> dict[str, An
     return persona
 
 
+async def store_malformed_persona(database: MongoDatabase, principal: Principal) -> None:
+    """A persona the API cannot read, as the newest of the principal's workspace."""
+    workspace = await database["workspaces"].find_one_and_update(
+        {"_id": principal.workspace_id}, {"$inc": {"persona_seq": 1}}, return_document=True
+    )
+    assert workspace is not None
+    await database["personas"].insert_one(
+        {
+            "workspace_id": principal.workspace_id,
+            "seq": workspace["persona_seq"],
+            "draft": "not-an-object",
+            "draft_digest": "0" * 64,
+            "revision": 1,
+            "production": None,
+        }
+    )
+
+
 def object_id(persona_id: str) -> ObjectId:
     """The database _id behind a persona's opaque global id."""
     padded = persona_id + "=" * (-len(persona_id) % 4)

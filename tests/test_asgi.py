@@ -4,7 +4,7 @@ import re
 from typing import Any
 
 from app.database import MongoDatabase
-from tests.graphql import GraphQLClient
+from tests.graphql import GraphQLClient, store_malformed_persona
 
 SPA_ORIGIN = "https://spa.example.com"
 
@@ -107,15 +107,7 @@ async def test_unexpected_resolver_error_is_masked(
     await api.create_persona(name="Healthy")
     personas = database["personas"]
     await personas.delete_many({})
-    await personas.insert_one(
-        {
-            "workspace_id": api.principal.workspace_id,
-            "draft": "not-an-object",
-            "draft_digest": "0" * 64,
-            "revision": 1,
-            "production": None,
-        }
-    )
+    await store_malformed_persona(database, api.principal)
 
     response = await api.http.post("/graphql", json={"query": PERSONAS})
     assert response.status_code == 200

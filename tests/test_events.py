@@ -36,7 +36,7 @@ mutation($i: UpdatePersonaInput!) { updatePersona(input: $i) { persona { revisio
 
 @pytest.fixture
 async def hub(database: MongoDatabase) -> AsyncIterator[EventHub]:
-    hub = EventHub(PersonaVersion.get_pymongo_collection())
+    hub = EventHub(PersonaVersion.get_pymongo_collection().database)
     await hub.start()
     yield hub
     await hub.stop()
@@ -119,9 +119,13 @@ async def test_a_rollback_is_flagged(api: GraphQLClient, hub: EventHub) -> None:
         "mutation($i: UpdatePersonaInput!) { updatePersona(input: $i) { persona { revision } } }"
     )
     edited = await api.data(update, i={"id": persona_id, "expectedRevision": 1, "name": "v2"})
-    await _publish(api, persona_id, edited["updatePersona"]["persona"]["revision"], "v2")
     stream = await _subscribe(api, hub, personaId=persona_id)
+    # Version 2's event is read first: one still in flight when subscribing would reach us too.
     pending = await _next(stream, hub)
+    await _publish(api, persona_id, edited["updatePersona"]["persona"]["revision"], "v2")
+    published = await asyncio.wait_for(pending, timeout=5)
+    assert published.data["personaPublished"]["rollback"] is False  # type: ignore[index]
+    pending = asyncio.ensure_future(anext(stream))
     rollback = """mutation($i: RollbackPersonaInput!) {
       rollbackPersona(input: $i) { userErrors { code } } }"""
     await api.data(rollback, i={"personaId": persona_id, "version": 1, "note": "undo"})

@@ -101,7 +101,7 @@ def _ids(known: KnownPersonas) -> st.SearchStrategy[graphql.ValueNode]:
         ids.encode("Persona", "0" * 24),
         ids.encode("Persona", "not-an-object-id"),
         ids.encode("Voice", "sara-en-us-f"),
-        ids.cursor(None),
+        ids.cursor(0),
         "",
     ]
     return st.one_of(

@@ -19,7 +19,7 @@ from app.embedded import EmbeddedDatabase
 from app.keys import issue_key, workspace_named
 from app.settings import Settings
 from graphql_schema.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
-from tests.graphql import CREATE, PUBLISH, GraphQLClient, voice_input
+from tests.graphql import CREATE, PUBLISH, GraphQLClient, store_malformed_persona, voice_input
 from tests.processes import serving
 from tests.ws import graphql_ws
 
@@ -314,22 +314,10 @@ async def test_with_the_playground_off_no_graphiql_page_is_served(
 # --- masked errors and request ids --------------------------------------------------------------
 
 
-async def _store_malformed_persona(api: GraphQLClient, database: MongoDatabase) -> None:
-    await database["personas"].insert_one(
-        {
-            "workspace_id": api.principal.workspace_id,
-            "draft": "not-an-object",
-            "draft_digest": "0" * 64,
-            "revision": 1,
-            "production": None,
-        }
-    )
-
-
 async def test_an_unexpected_error_is_masked_with_the_request_id(
     api: GraphQLClient, database: MongoDatabase
 ) -> None:
-    await _store_malformed_persona(api, database)
+    await store_malformed_persona(database, api.principal)
     response = await api.http.post("/graphql", json={"query": PERSONAS})
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
@@ -350,7 +338,7 @@ async def test_an_unexpected_error_is_masked_with_the_request_id(
 async def test_a_masked_error_carries_the_clients_request_id(
     api: GraphQLClient, database: MongoDatabase
 ) -> None:
-    await _store_malformed_persona(api, database)
+    await store_malformed_persona(database, api.principal)
     response = await api.http.post(
         "/graphql", json={"query": PERSONAS}, headers={"X-Request-ID": "trace-42.a_b"}
     )

@@ -11,7 +11,7 @@ import pytest
 from app import logs
 from app.database import MongoDatabase
 from app.settings import Settings
-from tests.graphql import CREATE, GraphQLClient, voice_input
+from tests.graphql import CREATE, GraphQLClient, store_malformed_persona, voice_input
 
 REQUESTS = "app.requests"
 FIELDS = ("request_id", "kind", "method", "path", "status", "workspace", "operation", "outcome")
@@ -353,15 +353,7 @@ async def test_configured_request_logs_are_json_with_the_request_id(
     database: MongoDatabase,
 ) -> None:
     logs.configure()
-    await database["personas"].insert_one(
-        {
-            "workspace_id": api.principal.workspace_id,
-            "draft": "not-an-object",
-            "draft_digest": "0" * 64,
-            "revision": 1,
-            "production": None,
-        }
-    )
+    await store_malformed_persona(database, api.principal)
     capsys.readouterr()
     response = await api.http.post(
         "/graphql", json={"query": "query Broken { personas { edges { node { id } } } }"}

@@ -258,7 +258,7 @@ async def test_api_keys_lists_only_the_callers_workspace(
 
 @pytest.fixture
 async def hub(database: MongoDatabase) -> AsyncIterator[EventHub]:
-    hub = EventHub(PersonaVersion.get_pymongo_collection())
+    hub = EventHub(PersonaVersion.get_pymongo_collection().database)
     await hub.start()
     yield hub
     await hub.stop()

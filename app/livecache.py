@@ -1,0 +1,115 @@
+"""Production configurations held in memory for call starts, kept current by publish news.
+
+A persona's production is read from the database once, then served from here. News of
+every publish, rollback and delete comes from the process's change stream (any process's
+writes) and, at once, from writes made on this process, so the process that published
+reads its own write. A fill that raced with any news is served but not kept, and news
+never replaces a newer version with an older one: nothing older than the news already
+heard is served after it.
+"""
+
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from beanie import PydanticObjectId
+
+from app.documents import Persona, Production
+
+DEFAULT_SIZE = 10_000
+
+_caches: "weakref.WeakSet[ProductionCache]" = weakref.WeakSet()
+
+
+@dataclass(frozen=True)
+class _Entry:
+    workspace_id: PydanticObjectId
+    production: Production | None
+
+    @property
+    def version(self) -> int:
+        return self.production.version if self.production else 0
+
+
+class ProductionCache:
+    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[PydanticObjectId, _Entry] = OrderedDict()
+        self._news = 0
+
+    def open(self) -> None:
+        """Start hearing this process's own writes."""
+        _caches.add(self)
+
+    def close(self) -> None:
+        _caches.discard(self)
+        self.clear()
+
+    async def get(
+        self, workspace_id: PydanticObjectId, persona_id: PydanticObjectId
+    ) -> Production | None:
+        """The persona's production, if the persona is in this workspace and was published."""
+        entry = self._entries.get(persona_id)
+        if entry is not None:
+            self.hits += 1
+            self._entries.move_to_end(persona_id)
+        else:
+            self.misses += 1
+            entry = await self._load(workspace_id, persona_id)
+            if entry is None:
+                return None
+        return entry.production if entry.workspace_id == workspace_id else None
+
+    async def _load(
+        self, workspace_id: PydanticObjectId, persona_id: PydanticObjectId
+    ) -> _Entry | None:
+        news = self._news
+        found = await Persona.get_pymongo_collection().find_one(
+            {"workspace_id": workspace_id, "_id": persona_id}, {"production": 1}
+        )
+        if found is None:
+            return None
+        production = found.get("production")
+        entry = _Entry(workspace_id, Production.model_validate(production) if production else None)
+        if news == self._news:
+            self._keep(persona_id, entry)
+        return entry
+
+    def learn(self, persona: Persona) -> None:
+        """News: this is the persona as stored after a publish or rollback."""
+        assert persona.id is not None
+        self._news += 1
+        entry = _Entry(persona.workspace_id, persona.production)
+        known = self._entries.get(persona.id)
+        if known is None or known.version <= entry.version:
+            self._keep(persona.id, entry)
+
+    def forget(self, persona_id: PydanticObjectId) -> None:
+        """News: the persona is gone."""
+        self._news += 1
+        self._entries.pop(persona_id, None)
+
+    def clear(self) -> None:
+        """News may have been missed (the change stream failed): trust nothing held."""
+        self._news += 1
+        self._entries.clear()
+
+    def _keep(self, persona_id: PydanticObjectId, entry: _Entry) -> None:
+        self._entries[persona_id] = entry
+        self._entries.move_to_end(persona_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+def learn_here(persona: Persona) -> None:
+    """Tell this process's caches of a publish it just made."""
+    for cache in list(_caches):
+        cache.learn(persona)
+
+
+def forget_here(persona_id: PydanticObjectId) -> None:
+    """Tell this process's caches of a delete it just made."""
+    for cache in list(_caches):
+        cache.forget(persona_id)
