@@ -100,12 +100,17 @@ async def list_api_keys(actor: Principal) -> list[ApiKey]:
 
 async def revoke_api_key(actor: Principal, key_id: PydanticObjectId) -> ApiKey:
     actor.require(Role.ADMIN)
-    key = await ApiKey.find_one({"_id": key_id, "workspace_id": actor.workspace_id})
-    if key is None:
+    # By _id alone, the one index the embedded database serves this from; the workspace is
+    # checked here, so another workspace's key looks like a missing one.
+    key = await ApiKey.find_one({"_id": key_id})
+    if key is None or key.workspace_id != actor.workspace_id:
         raise KeyNotFound()
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        await key.save()
+        # Only revoked_at: a whole-document save could undo a concurrent last_used_at write.
+        await ApiKey.get_pymongo_collection().update_one(
+            {"_id": key_id}, {"$set": {"revoked_at": key.revoked_at}}
+        )
     # At once here; other processes' caches let the key go within a second.
     principals.forget(key_id)
     return key

@@ -1,0 +1,159 @@
+"""Every query the API sends is served by an index: none scans a collection.
+
+The queries are not copied here: every API operation runs once while the driver's
+commands are recorded, and each recorded filter is explained on the embedded database.
+SecantusDB explains an `update` or `findAndModify` as if it scanned whatever the filter,
+so a write's filter is explained as the `find` it selects with; the server's write path
+picks its candidates with the same dispatcher as its `find`.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+from app.database import MongoDatabase
+from tests.conftest import CommandLog
+from tests.graphql import (
+    CREATE_KEY,
+    DELETE,
+    DISCARD,
+    REMOVE_VOICE,
+    RESTORE,
+    REVOKE_KEY,
+    ROLLBACK,
+    SET_CHAT,
+    SET_VOICE,
+    UPDATE,
+    GraphQLClient,
+    chat_input,
+    mutate,
+    persona_with_history,
+    publish,
+    voice_input,
+)
+
+PAGE = """
+query($first: Int, $after: String, $search: String, $status: PersonaStatus) {
+  personas(first: $first, after: $after, search: $search, status: $status) {
+    totalCount pageInfo { endCursor }
+    edges { node { id versions(first: 1) { totalCount pageInfo { endCursor } edges { cursor } } } }
+  }
+}
+"""
+READS = """
+query($id: ID!, $after: String) {
+  persona(id: $id) { revision versions(first: 1, after: $after) { edges { node { version } } } }
+  node(id: $id) { id }
+  voice: liveConfiguration(personaId: $id, channel: VOICE, locale: "en-US") { version }
+  chat: liveConfiguration(personaId: $id, channel: CHAT) { version }
+  apiKeys { id }
+}
+"""
+# Commands that select nothing, and where each selecting command keeps its filter.
+UNSELECTIVE = {"insert", "getMore", "killCursors", "commitTransaction", "abortTransaction"}
+
+
+def _filters(command: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """(collection, filter, sort) of each selection a command makes."""
+    name = next(iter(command))
+    collection = command[name]
+    if name == "find":
+        yield collection, command.get("filter", {}), command.get("sort")
+    elif name in ("update", "delete"):
+        for statement in command["updates" if name == "update" else "deletes"]:
+            yield collection, statement["q"], None
+    elif name == "findAndModify":
+        yield collection, command.get("query", {}), command.get("sort")
+    elif name == "aggregate":
+        first = command["pipeline"][0] if command["pipeline"] else {}
+        yield collection, first.get("$match", {}), None
+    elif name in ("count", "distinct"):
+        yield collection, command.get("query", {}), None
+    elif name not in UNSELECTIVE:
+        raise AssertionError(f"no rule for the {name} command: teach this test what it selects")
+
+
+def _stages(plan: dict[str, Any]) -> Iterator[str]:
+    yield plan["stage"]
+    for child in (plan.get("inputStage"), *plan.get("inputStages", [])):
+        if child is not None:
+            yield from _stages(child)
+
+
+async def _plan(database: MongoDatabase, collection: str, query: dict[str, Any], sort: Any) -> Any:
+    find: dict[str, Any] = {"find": collection, "filter": query}
+    if sort:
+        find["sort"] = sort
+    explained = await database.command("explain", find)
+    return explained["queryPlanner"]["winningPlan"]
+
+
+async def _every_operation(api: GraphQLClient) -> None:
+    persona = await persona_with_history(api, "Front desk")
+    pid, revision = persona["id"], persona["revision"]
+    await api.create_persona(name="Other desk")
+    for variables in (
+        {},
+        {"first": 1},
+        {"search": "de"},
+        {"search": "front d"},
+        {"status": "CHANGED"},
+        {"search": "desk", "status": "DRAFT"},
+    ):
+        page = await api.data(PAGE, **variables)
+        if variables == {"first": 1}:
+            await api.data(PAGE, first=1, after=page["personas"]["pageInfo"]["endCursor"])
+    await api.data(READS, id=pid)
+    await api.data(READS, id=pid, after="dmVyc2lvbjoy")  # version 2's cursor
+    voice = voice_input(locale="ar-AE", voiceKey="omar-ar-ae-m")
+    steps: list[tuple[str, dict[str, Any]]] = [
+        (UPDATE, {"id": pid, "expectedRevision": revision, "name": "Front desk v3"}),
+        (UPDATE, {"id": pid, "expectedRevision": revision, "name": "stale"}),
+        (SET_VOICE, {"personaId": pid, "expectedRevision": revision + 1, "configuration": voice}),
+        (REMOVE_VOICE, {"personaId": pid, "expectedRevision": revision + 2, "locale": "ar-AE"}),
+        (
+            SET_CHAT,
+            {"personaId": pid, "expectedRevision": revision + 3, "configuration": chat_input()},
+        ),
+        (DISCARD, {"personaId": pid, "expectedRevision": revision + 4}),
+        (RESTORE, {"personaId": pid, "expectedRevision": revision + 5, "version": 1}),
+        (ROLLBACK, {"personaId": pid, "version": 1}),
+    ]
+    for mutation, given in steps:
+        await mutate(api, mutation, **given)
+    await publish(api, {"id": pid, "revision": revision + 6})
+    created = await mutate(api, CREATE_KEY, name="ops", role="VIEWER")
+    await mutate(api, REVOKE_KEY, id=created["apiKey"]["id"])
+    await mutate(api, DELETE, id=pid)
+
+
+async def test_no_operation_scans_a_collection(
+    api: GraphQLClient, database: MongoDatabase, command_log: CommandLog
+) -> None:
+    command_log.documents = []
+    try:
+        await _every_operation(api)
+    finally:
+        recorded, command_log.documents = command_log.documents, None
+
+    checked: set[tuple[str, str]] = set()
+    for command in recorded:
+        if command.get("$db") != database.name:
+            continue
+        for collection, query, sort in _filters(command):
+            plan = await _plan(database, collection, query, sort)
+            assert "COLLSCAN" not in set(_stages(plan)), (command, plan)
+            checked.add((next(iter(command)), collection))
+
+    # The check really saw the reads and writes of every collection the API keeps.
+    assert {
+        ("find", "personas"),
+        ("update", "personas"),
+        ("delete", "personas"),
+        ("aggregate", "personas"),
+        ("find", "persona_versions"),
+        ("delete", "persona_versions"),
+        ("find", "api_keys"),
+        ("update", "api_keys"),
+        ("findAndModify", "workspaces"),
+        ("find", "workspaces"),
+    } <= checked, checked
