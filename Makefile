@@ -32,8 +32,9 @@ chromium:
 	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
 	  || echo "chromium cannot be installed here: the playground test will be skipped"; }
 
+# e.g. make bench BENCH_ARGS="--quick" or BENCH_ARGS="--personas 1000 --large 0"; see BENCH.md.
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 schema: install
 	$(BIN)/persona-api export-schema

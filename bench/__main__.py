@@ -1,98 +1,136 @@
-"""Benchmarks, printed as ratios against a baseline measured in the same run.
+"""`python -m bench`: the API side by side with a raw-driver baseline on the same data.
 
-The baseline for reading a page is the raw driver fetching the same 100 documents:
-the ratio says what the GraphQL layer (parsing, validation, resolving, JSON) costs
-on top of the database, independent of how busy this machine is.
+Seeds a fresh embedded database, runs `persona-api serve` and bench/baseline.py as real
+processes, drives them over HTTP (wrk when installed, else Python), and prints one
+markdown table. See BENCH.md.
 """
 
-import asyncio
-import statistics
+import argparse
+import shutil
+import signal
+import sys
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from app.access import Principal, Role
-from app.asgi import create_app
-from app.database import bind, connect
-from app.documents import ChatConfiguration, Persona, VoiceConfiguration
 from app.embedded import EmbeddedDatabase
-from app.keys import issue_key, workspace_named
-from app.personas import NewPersona, create_persona
-from app.publishing import publish_persona
-from app.settings import Settings
-
-PAGE_QUERY = """{ personas(first: 100) { totalCount edges { node { id status revision
-  draft { name voiceConfigurations { locale prompt voice { key name locales }
-  model { key maxOutputTokens } } chatConfiguration { prompt model { key } } }
-  production { version snapshot { name } } } } } }"""
-
-ROUNDS = 30
+from bench import phases, report, wrk
+from bench.report import TIMES
+from bench.runner import Config, count, progress
 
 
-async def _median(call: Callable[[], Awaitable[object]]) -> float:
-    await call()
-    samples = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        await call()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+@dataclass(frozen=True)
+class Defaults:
+    seconds: float
+    large: int
+    subscribers: str
+    publishes: int
 
 
-def _persona(index: int) -> NewPersona:
-    voices = tuple(
-        VoiceConfiguration(
-            locale=locale,
-            prompt="p" * 400,
-            voice_key=voice,
-            model_key="gpt-4o-mini",
-            first_message="Hello",
-        )
-        for locale, voice in (("en-US", "sara-en-us-f"), ("ar-AE", "layla-ar-ae-f"))
+QUICK = Defaults(seconds=2.0, large=10_000, subscribers="1,50", publishes=5)
+FULL = Defaults(seconds=10.0, large=100_000, subscribers="1,50,500", publishes=20)
+
+
+def _subscribers(text: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if any(n < 1 for n in counts):
+        raise argparse.ArgumentTypeError("subscriber counts must be at least 1")
+    return counts
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    add = parser.add_argument
+    add("--personas", type=int, default=1000, help="personas in the bench workspace (1000)")
+    add("--large", type=int, help="personas for the 100k rows; 0 skips them (100000)")
+    add("--seconds", type=float, help="duration of each load row (10)")
+    add("--connections", type=int, default=16, help="concurrent connections per row (16)")
+    add("--workers", type=int, default=1, help="also measure serve --workers N (off: 1)")
+    add("--subscribers", help="subscriber counts, comma-separated (1,50,500)")
+    add("--publishes", type=int, help="timed publishes per subscriber run (20)")
+    add("--tool", choices=("auto", "wrk", "python"), default="auto", help="read-row load tool")
+    add("--quick", action="store_true", help="smoke test: 2 s rows, --large 10000, 1,50 subs")
+    add("--markdown", type=Path, help="also write the table to this file")
+    return parser
+
+
+def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Config:
+    defaults = QUICK if args.quick else FULL
+    tool = args.tool
+    if tool == "auto":
+        tool = "wrk" if wrk.available() else "python"
+    elif tool == "wrk" and not wrk.available():
+        parser.error("wrk is not installed (apt-get install wrk)")
+    config = Config(
+        personas=args.personas,
+        large=defaults.large if args.large is None else args.large,
+        seconds=defaults.seconds if args.seconds is None else args.seconds,
+        connections=args.connections,
+        workers=args.workers,
+        subscribers=_subscribers(args.subscribers or defaults.subscribers),
+        publishes=defaults.publishes if args.publishes is None else args.publishes,
+        tool=tool,
     )
-    chat = ChatConfiguration(prompt="c" * 400, model_key="gpt-4.1")
-    return NewPersona(name=f"Persona {index}", voice_configurations=voices, chat_configuration=chat)
+    if config.connections < 1 or config.workers < 1 or config.publishes < 1:
+        parser.error("--connections, --workers and --publishes must be at least 1")
+    if config.personas < 3 * config.connections + 1:
+        parser.error(
+            f"--personas must be at least {3 * config.connections + 1}: each write row gives"
+            " every connection a persona of its own"
+        )
+    if config.large < 0 or config.seconds <= 0:
+        parser.error("--large must be 0 or more and --seconds above 0")
+    return config
 
 
-async def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedDatabase(Path(tmp)) as server:
-        client = connect(server.uri)
-        database = client["bench"]
-        await bind(database)
-        workspace = await workspace_named("bench")
-        assert workspace.id is not None
-        issued = await issue_key(workspace.id, "bench", Role.ADMIN)
-        actor = Principal(workspace.id, Role.ADMIN, "bench")
-        for index in range(100):
-            persona = await create_persona(actor, _persona(index))
-            assert persona.id is not None
-            if index % 2 == 0:
-                await publish_persona(actor, persona.id, persona.revision, None)
-        app = create_app(Settings(), database)
-        transport = httpx.ASGITransport(app=app)
-        headers = {"Authorization": f"Bearer {issued.secret}"}
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://bench", headers=headers
-        ) as http:
+def _settings(config: Config) -> str:
+    large = (
+        f", +{count(config.large)} in another workspace, then {count(config.large)} in it"
+        if config.large
+        else ""
+    )
+    subs = "/".join(map(str, config.subscribers)) or "none"
+    return (
+        f"Settings: {count(config.personas)} personas in the workspace{large};"
+        f" {config.connections} connections, {config.seconds:g} s per row;"
+        f" subscribers {subs} {TIMES} {config.publishes} publishes."
+    )
 
-            async def graphql_page() -> object:
-                response = await http.post("/graphql", json={"query": PAGE_QUERY})
-                assert "errors" not in response.json()
-                return response
 
-            async def raw_page() -> object:
-                return await Persona.get_pymongo_collection().find().limit(100).to_list()
+def _exit(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
 
-            baseline = await _median(raw_page)
-            measured = await _median(graphql_page)
-        await client.close()
-    print(f"personas(first: 100), nested: {measured * 1000:.1f} ms median")
-    print(f"raw driver fetch of 100 documents (baseline): {baseline * 1000:.1f} ms median")
-    print(f"ratio graphql/baseline: {measured / baseline:.1f}x")
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    config = _config(args, parser)
+    tools = (
+        f"{wrk.version()} (reads), Python httpx (writes)"
+        if config.tool == "wrk"
+        else ("Python httpx (all rows; apt-get install wrk for the read rows)")
+    )
+    # SIGTERM unwinds like Ctrl-C, so the servers are stopped and the work files go.
+    signal.signal(signal.SIGTERM, _exit)
+    workdir = Path(tempfile.mkdtemp(prefix="persona-bench-"))
+    try:
+        with EmbeddedDatabase(workdir / "db") as database:
+            progress(f"embedded database at {database.uri}; work files in {workdir}")
+            rows = phases.run(config, database.uri, workdir)
+    except Exception as exc:  # the first seeding, or the database itself: no table to print
+        print(f"python -m bench: {exc!r}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    table = report.render(rows, report.machine(tools), _settings(config))
+    print(table, end="")
+    if args.markdown is not None:
+        args.markdown.write_text(table, encoding="utf-8")
+    return 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    sys.exit(main())
