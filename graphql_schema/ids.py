@@ -36,16 +36,20 @@ def persona_id(object_id: PydanticObjectId | None) -> str:
     return encode("Persona", str(object_id))
 
 
+def _decode_number(value: str, kind: str) -> int | None:
+    decoded = decode(value)
+    if decoded is None or decoded[0] != kind or not decoded[1].isdigit():
+        return None
+    return int(decoded[1])
+
+
 def cursor(seq: int) -> str:
     return encode("cursor", str(seq))
 
 
 def decode_cursor(value: str) -> int | None:
     """The `seq` a page cursor names; None for anything else (old ObjectId cursors too)."""
-    decoded = decode(value)
-    if decoded is None or decoded[0] != "cursor" or not decoded[1].isdigit():
-        return None
-    return int(decoded[1])
+    return _decode_number(value, "cursor")
 
 
 def version_cursor(version: int) -> str:
@@ -53,7 +57,4 @@ def version_cursor(version: int) -> str:
 
 
 def decode_version_cursor(value: str) -> int | None:
-    decoded = decode(value)
-    if decoded is None or decoded[0] != "version" or not decoded[1].isdigit():
-        return None
-    return int(decoded[1])
+    return _decode_number(value, "version")
