@@ -102,6 +102,15 @@ def serving(data_dir: Path, *, args: Sequence[str] = (), **env: str) -> Iterator
     assert process.returncode == 0, "\n".join(server.lines)
 
 
+@contextmanager
+def serving_two(data_dir: Path, mongodb_uri: str) -> Iterator[tuple[Server, Server]]:
+    """Two `serve` processes on one fresh database of `mongodb_uri`, both holding its key."""
+    shared = {"MONGODB_URI": mongodb_uri, "MONGODB_DATABASE": f"two_{uuid.uuid4().hex[:8]}"}
+    with serving(data_dir / "a", **shared) as first, serving(data_dir / "b", **shared) as second:
+        second.lines.append(f"    {first.key}")  # one database, so one workspace and its key
+        yield first, second
+
+
 def graphql(server: Server, query: str, **variables: Any) -> dict[str, Any]:
     response = httpx.post(
         f"{server.url}/graphql",

@@ -3,7 +3,6 @@
 import asyncio
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 from app.embedded import EmbeddedDatabase
 from graphql_schema.app import MAX_SUBSCRIPTIONS
 from tests.graphql import CREATE, voice_input
-from tests.processes import Server, free_port, graphql_async, serving
+from tests.processes import Server, free_port, graphql_async, serving, serving_two
 from tests.ws import graphql_ws
 
 SUBSCRIPTION = """
@@ -60,9 +59,7 @@ async def _rename(server: Server, persona_id: str, revision: int, name: str) -> 
 async def test_a_publish_through_one_process_reaches_a_subscriber_of_another(
     tmp_path: Path, mongo_server: EmbeddedDatabase
 ) -> None:
-    shared = {"MONGODB_URI": mongo_server.uri, "MONGODB_DATABASE": f"live_{uuid.uuid4().hex[:8]}"}
-    with serving(tmp_path / "a", **shared) as first, serving(tmp_path / "b", **shared) as second:
-        second.lines.append(f"    {first.key}")  # one database, so one workspace and its key
+    with serving_two(tmp_path, mongo_server.uri) as (first, second):
         persona = await _new_persona(second)
         async with graphql_ws(f"{first.url}/graphql", first.key) as socket:
             await socket.subscribe("1", SUBSCRIPTION, personaId=persona["id"])

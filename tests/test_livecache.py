@@ -2,7 +2,6 @@
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from tests.graphql import (
     publish,
     voice_input,
 )
-from tests.processes import Server, graphql_async, serving
+from tests.processes import Server, graphql_async, serving_two
 
 LIVE = """
 query($id: ID!) {
@@ -110,9 +109,7 @@ async def _versions_seen(server: Server, persona_id: str, until: int | None) -> 
 async def test_every_process_follows_publishes_rollbacks_and_deletes(
     tmp_path: Path, mongo_server: EmbeddedDatabase
 ) -> None:
-    shared = {"MONGODB_URI": mongo_server.uri, "MONGODB_DATABASE": f"live_{uuid.uuid4().hex[:8]}"}
-    with serving(tmp_path / "a", **shared) as writer, serving(tmp_path / "b", **shared) as reader:
-        reader.lines.append(f"    {writer.key}")  # one database, so one workspace and its key
+    with serving_two(tmp_path, mongo_server.uri) as (writer, reader):
         created = await graphql_async(
             writer, CREATE, input={"name": "Live", "voiceConfigurations": [voice_input()]}
         )

@@ -3,7 +3,6 @@
 import asyncio
 import hashlib
 import secrets
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from tests.graphql import (
     GraphQLClient,
     voice_input,
 )
-from tests.processes import Server, graphql_async, serving
+from tests.processes import Server, graphql_async, serving_two
 from tests.ws import GraphQLWebSocket, graphql_ws
 
 READ = {"query": "{ voices { key } }"}  # answered from the catalog: no database command but auth
@@ -159,9 +158,7 @@ async def _publish(server: Server, persona_id: str, revision: int) -> None:
 async def test_a_key_revoked_through_one_process_stops_working_on_another(
     tmp_path: Path, mongo_server: EmbeddedDatabase
 ) -> None:
-    shared = {"MONGODB_URI": mongo_server.uri, "MONGODB_DATABASE": f"rev_{uuid.uuid4().hex[:8]}"}
-    with serving(tmp_path / "a", **shared) as first, serving(tmp_path / "b", **shared) as second:
-        second.lines.append(f"    {first.key}")  # one database, so one workspace and its key
+    with serving_two(tmp_path, mongo_server.uri) as (first, second):
         created = (
             await graphql_async(first, CREATE_KEY, input={"name": "doomed", "role": "VIEWER"})
         )["createApiKey"]
