@@ -27,7 +27,7 @@ _NO_CHANGE_STREAMS = {40573, 136}  # replica-set-only stage; change streams disa
 _local_hubs: set["EventHub"] = set()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one event is one object: every subscriber gets the same
 class PublishEvent:
     version: PersonaVersion
     persona: Persona  # as it was just after the publish

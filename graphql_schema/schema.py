@@ -25,6 +25,7 @@ from strawberry.types import ExecutionContext
 
 from app.requestlog import current_request
 from graphql_schema.catalog_types import LanguageModel, Voice
+from graphql_schema.fanout import SharedEventExecution
 from graphql_schema.mutations import Mutation
 from graphql_schema.queries import Query
 from graphql_schema.scalars import LOCALE_SCALAR, Locale
@@ -189,6 +190,7 @@ def build_schema(introspection: bool = True) -> PersonaSchema:
         subscription=Subscription,
         types=[Persona, Voice, LanguageModel],
         extensions=extensions,
+        execution_context_class=SharedEventExecution,
         config=StrawberryConfig(scalar_map={Locale: LOCALE_SCALAR}),
     )
 

@@ -1,24 +1,45 @@
 """Live notifications over graphql-transport-ws."""
 
+import weakref
 from collections.abc import AsyncGenerator
 
 import strawberry
 from graphql import GraphQLError
 
 from app import personas
+from app.events import PublishEvent
 from graphql_schema import ids
 from graphql_schema.context import Info
+from graphql_schema.fanout import SharedBySubscribers
 from graphql_schema.types import Persona, PersonaVersion
 
 
 @strawberry.type
-class PersonaPublishedEvent:
+class PersonaPublishedEvent(SharedBySubscribers):
     event_id: strawberry.ID = strawberry.field(
         description="Unique per publish; clients de-duplicate on it."
     )
     persona: Persona
     version: PersonaVersion
     rollback: bool = strawberry.field(description="True when made by rollbackPersona.")
+
+
+_payloads: "weakref.WeakKeyDictionary[PublishEvent, PersonaPublishedEvent]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _published(event: PublishEvent) -> PersonaPublishedEvent:
+    """The one payload of `event`, shared by its subscribers so it is executed once."""
+    payload = _payloads.get(event)
+    if payload is None:
+        payload = _payloads[event] = PersonaPublishedEvent(
+            event_id=strawberry.ID(event.event_id),
+            persona=Persona.from_document(event.persona),
+            version=PersonaVersion.from_document(event.version),
+            rollback=event.version.from_rollback,
+        )
+    return payload
 
 
 @strawberry.type
@@ -44,9 +65,4 @@ class Subscription:
                     continue
                 if wanted is not None and event.version.persona_id != wanted:
                     continue
-                yield PersonaPublishedEvent(
-                    event_id=strawberry.ID(event.event_id),
-                    persona=Persona.from_document(event.persona),
-                    version=PersonaVersion.from_document(event.version),
-                    rollback=event.version.from_rollback,
-                )
+                yield _published(event)

@@ -8,11 +8,13 @@ import pytest
 from strawberry.types import ExecutionResult
 
 from app import events
+from app.access import Role
 from app.database import MongoDatabase
 from app.documents import PersonaVersion
 from app.events import EventHub, Subscriber, SubscriberTooSlow
 from graphql_schema.context import Context
 from graphql_schema.schema import schema
+from tests.conftest import ClientFactory, CommandLog
 from tests.graphql import GraphQLClient, voice_input
 
 SUBSCRIPTION = """
@@ -189,3 +191,47 @@ async def test_a_slow_subscriber_is_dropped_without_stalling_others(
         async for event in slow:
             drained.append(event.version.version)
     assert drained == [1, 2]
+
+
+WITH_VERSIONS = """
+subscription($personaId: ID) {
+  personaPublished(personaId: $personaId) {
+    eventId persona { id versions(first: 2) { edges { node { version } } } }
+  }
+}
+"""
+
+
+async def test_subscribers_asking_the_same_share_one_execution(
+    api: GraphQLClient, client_for: ClientFactory, hub: EventHub, command_log: CommandLog
+) -> None:
+    persona = await api.create_persona(voiceConfigurations=[voice_input()])
+    viewer = await client_for(Role.VIEWER)
+    groups = [(api, {"personaId": persona["id"]})] * 10  # one execution for these ten
+    groups += [(api, {})] * 5  # other variables: executed apart
+    groups += [(viewer, {"personaId": persona["id"]})] * 5  # another role: apart too
+    streams = []
+    for client, variables in groups:
+        subscribed = await schema.subscribe(
+            WITH_VERSIONS,
+            variable_values=variables,
+            context_value=Context(None, None, events=hub, principal=client.principal),
+        )
+        assert not isinstance(subscribed, ExecutionResult), subscribed.errors
+        streams.append(subscribed)
+    pending = [asyncio.ensure_future(anext(stream)) for stream in streams]
+    await _eventually(lambda: len(hub.subscribers) == len(groups))
+
+    command_log.targets.clear()
+    await _publish(api, persona["id"], persona["revision"], "shared")
+    results = await asyncio.wait_for(asyncio.gather(*pending), timeout=5)
+
+    expected = {"id": persona["id"], "versions": {"edges": [{"node": {"version": 1}}]}}
+    for result in results:
+        assert isinstance(result, ExecutionResult)
+        assert result.errors is None
+        assert result.data["personaPublished"]["persona"] == expected  # type: ignore[index]
+    version_reads = [t for t in command_log.targets if t == ("find", "persona_versions")]
+    assert len(version_reads) == 3  # one per distinct (document, variables, role)
+    for stream in streams:
+        await stream.aclose()
