@@ -1,7 +1,8 @@
 """The persona service: one function per operation, every versioning rule in one place.
 
 Draft writes are optimistic: read, validate, then one conditional update on
-{_id, revision} that bumps the revision, so a concurrent edit can never be lost.
+{workspace, _id, revision, production version} that bumps the revision, so a concurrent
+edit can never be lost.
 """
 
 from dataclasses import dataclass
