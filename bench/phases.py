@@ -122,17 +122,25 @@ def _rss_met(subscribers: int, mib: float) -> bool | None:
 
 
 def _workers(bench: Bench, ws: Seeded) -> None:
+    """N workers against one worker measured just before, on the database as it is now."""
     workers = bench.config.workers
     slots = bench.plan(
-        {"workers": (f"persona(id), {max(workers, 2)} workers", f"≥1.5{TIMES} of 1 worker")}
+        {
+            "workers-one": ("persona(id), 1 worker, just before the next row", "—"),
+            "workers": (f"persona(id), {max(workers, 2)} workers", f"≥1.5{TIMES} of 1 worker"),
+        }
     )
     if workers == 1:
         bench.skip(slots, "pass --workers 2")
         return
+    reads = ws.persona_ids[:READS]
     try:
+        with servers.api(bench.uri, bench.database, 1, bench.workdir) as one:
+            target = scenarios.persona_reads(one.url, ws.key, reads)
+            bench.row("workers-one", lambda: Row.measured("", bench.read(target)))
         with servers.api(bench.uri, bench.database, workers, bench.workdir) as api:
-            persona = scenarios.persona_reads(api.url, ws.key, ws.persona_ids[:READS])
-            bench.relative("workers", api, persona, "persona", 1.5)
+            persona = scenarios.persona_reads(api.url, ws.key, reads)
+            bench.relative("workers", api, persona, "workers-one", 1.5)
     except Exception as exc:
         bench.fail(slots, exc)
 
@@ -198,7 +206,7 @@ def run(config: Config, uri: str, workdir: Path) -> list[Row]:
             _big_workspace(bench, ws, grown)
         else:
             bench.skip(grown, f"--large must exceed --personas ({config.personas})")
-    order = ["persona", "persona-large", "workers", "live", "page", "page-large"]
+    order = ["persona", "persona-large", "workers-one", "workers", "live", "page", "page-large"]
     order += ["update", "publish", *(f"subscribers-{s}" for s in sorted(config.subscribers))]
     order.append("rss")
     return [bench.rows[slot] for slot in order if slot in bench.rows]
