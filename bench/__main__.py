@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.embedded import EmbeddedDatabase
+from app.platform.embedded import EmbeddedDatabase
 from bench import phases, report, wrk
 from bench.report import TIMES
 from bench.runner import Config, count, progress

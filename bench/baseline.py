@@ -25,7 +25,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app.documents import Persona, Workspace
+from app.access.documents import Workspace
+from app.personas.documents import Persona
 
 PAGE_SIZE = 50
 _names = count()

@@ -10,19 +10,20 @@ from dataclasses import dataclass, field
 from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 
-from app.access import Role
-from app.database import bind, connect
-from app.documents import (
+from app.access.documents import Workspace
+from app.access.keys import issue_key, workspace_named
+from app.access.principal import Role
+from app.personas.documents import (
     ChatConfiguration,
     Persona,
     PersonaVersion,
     Production,
     Snapshot,
     VoiceConfiguration,
-    Workspace,
-    utcnow,
 )
-from app.keys import issue_key, workspace_named
+from app.platform.clock import utcnow
+from app.platform.database import connect
+from app.server.models import bind_all
 
 BATCH = 1000
 BENCH_WORKSPACE = "bench"
@@ -135,7 +136,7 @@ async def insert_personas(
 async def _seed(uri: str, database: str, workspace: str, first_index: int, count: int) -> Seeded:
     client = connect(uri)
     try:
-        await bind(client[database])
+        await bind_all(client[database])
         found = await workspace_named(workspace)
         assert found.id is not None
         issued = await issue_key(found.id, "bench", Role.ADMIN)

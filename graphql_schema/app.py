@@ -19,9 +19,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 from strawberry.types.unset import UNSET, UnsetType
 
-from app.auth import principal_from
-from app.principals import KeyWatch
-from app.requestlog import current_request
+from app.access.auth import principal_from
+from app.access.principals import KeyWatch
+from app.platform.requestlog import current_request
 from graphql_schema.context import Context
 from graphql_schema.schema import build_schema, schema
 

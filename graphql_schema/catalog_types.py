@@ -4,7 +4,7 @@ from typing import Self
 
 import strawberry
 
-from app import catalog
+from app.library import catalog
 from graphql_schema import ids
 from graphql_schema.scalars import Locale
 

@@ -9,11 +9,11 @@ from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
-from app.access import Principal
-from app.documents import PersonaVersion
-from app.events import EventHub
-from app.livecache import ProductionCache
-from app.reads import VersionWindow, versions_in
+from app.access.principal import Principal
+from app.personas.documents import PersonaVersion
+from app.personas.reads import VersionWindow, versions_in
+from app.release.events import EventHub
+from app.release.livecache import ProductionCache
 
 
 def _version_loader() -> DataLoader[VersionWindow, list[PersonaVersion]]:

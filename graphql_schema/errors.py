@@ -5,7 +5,7 @@ from typing import TypeVar
 
 import strawberry
 
-from app.errors import ErrorCode, PersonaError, Problem
+from app.platform.errors import DomainError, ErrorCode, Problem
 
 T = TypeVar("T")
 
@@ -23,7 +23,7 @@ class UserError:
         return cls(field=list(problem.path) or None, message=problem.message, code=problem.code)
 
 
-def user_errors(error: PersonaError) -> list[UserError]:
+def user_errors(error: DomainError) -> list[UserError]:
     return [UserError.from_problem(problem) for problem in error.problems]
 
 
@@ -31,5 +31,5 @@ async def attempt(call: Callable[[], Awaitable[T]]) -> tuple[T | None, list[User
     """Run a service call; a refused request becomes its userErrors."""
     try:
         return await call(), []
-    except PersonaError as error:
+    except DomainError as error:
         return None, user_errors(error)

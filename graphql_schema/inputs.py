@@ -4,7 +4,7 @@ from typing import TypeVar
 
 import strawberry
 
-from app import documents
+from app.personas import documents
 from graphql_schema.scalars import Locale
 from graphql_schema.types import FirstSpeaker
 

@@ -6,8 +6,8 @@ from typing import Self
 import strawberry
 from graphql import GraphQLError
 
-from app import documents, keys
-from app.access import Forbidden, Role
+from app.access import documents, keys
+from app.access.principal import Forbidden, Role
 from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError, attempt

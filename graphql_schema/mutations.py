@@ -5,8 +5,10 @@ from collections.abc import Awaitable, Callable
 import strawberry
 from beanie import PydanticObjectId
 
-from app import documents, personas, publishing
-from app.errors import InvalidInput, PersonaNotFound, Problem
+from app.personas import documents, drafts
+from app.personas.errors import PersonaNotFound
+from app.platform.errors import InvalidInput, Problem
+from app.release import deletion, publishing
 from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError, attempt
@@ -78,7 +80,7 @@ async def _publish_payload(
 class Mutation(ApiKeyMutation):
     @strawberry.mutation
     async def create_persona(self, info: Info, input: CreatePersonaInput) -> PersonaPayload:
-        spec = personas.NewPersona(
+        spec = drafts.NewPersona(
             name=input.name,
             memory=input.memory,
             voice_configurations=tuple(c.to_document() for c in input.voice_configurations or []),
@@ -86,12 +88,12 @@ class Mutation(ApiKeyMutation):
                 chat.to_document() if (chat := given(input.chat_configuration)) else None
             ),
         )
-        return await _persona_payload(lambda: personas.create_persona(info.context.actor, spec))
+        return await _persona_payload(lambda: drafts.create_persona(info.context.actor, spec))
 
     @strawberry.mutation
     async def update_persona(self, info: Info, input: UpdatePersonaInput) -> PersonaPayload:
         return await _persona_payload(
-            lambda: personas.update_persona(
+            lambda: drafts.update_persona(
                 info.context.actor,
                 _persona_id(input.id, "id"),
                 input.expected_revision,
@@ -105,7 +107,7 @@ class Mutation(ApiKeyMutation):
         self, info: Info, input: SetVoiceConfigurationInput
     ) -> PersonaPayload:
         return await _persona_payload(
-            lambda: personas.set_voice_configuration(
+            lambda: drafts.set_voice_configuration(
                 info.context.actor,
                 _persona_id(input.persona_id, "personaId"),
                 input.expected_revision,
@@ -118,7 +120,7 @@ class Mutation(ApiKeyMutation):
         self, info: Info, input: RemoveVoiceConfigurationInput
     ) -> PersonaPayload:
         return await _persona_payload(
-            lambda: personas.remove_voice_configuration(
+            lambda: drafts.remove_voice_configuration(
                 info.context.actor,
                 _persona_id(input.persona_id, "personaId"),
                 input.expected_revision,
@@ -136,7 +138,7 @@ class Mutation(ApiKeyMutation):
                 raise InvalidInput([Problem(("configuration",), message)])
             config = input.configuration.to_document() if input.configuration else None
             persona_id = _persona_id(input.persona_id, "personaId")
-            return await personas.set_chat_configuration(
+            return await drafts.set_chat_configuration(
                 info.context.actor, persona_id, input.expected_revision, config
             )
 
@@ -158,7 +160,7 @@ class Mutation(ApiKeyMutation):
     @strawberry.mutation
     async def discard_draft(self, info: Info, input: DiscardDraftInput) -> PersonaPayload:
         return await _persona_payload(
-            lambda: personas.discard_draft(
+            lambda: drafts.discard_draft(
                 info.context.actor,
                 _persona_id(input.persona_id, "personaId"),
                 input.expected_revision,
@@ -170,7 +172,7 @@ class Mutation(ApiKeyMutation):
         self, info: Info, input: RestorePersonaVersionInput
     ) -> PersonaPayload:
         return await _persona_payload(
-            lambda: personas.restore_persona_version(
+            lambda: drafts.restore_persona_version(
                 info.context.actor,
                 _persona_id(input.persona_id, "personaId"),
                 input.expected_revision,
@@ -194,6 +196,6 @@ class Mutation(ApiKeyMutation):
     @strawberry.mutation
     async def delete_persona(self, info: Info, input: DeletePersonaInput) -> DeletePersonaPayload:
         _, errors = await attempt(
-            lambda: personas.delete_persona(info.context.actor, _persona_id(input.id, "id"))
+            lambda: deletion.delete_persona(info.context.actor, _persona_id(input.id, "id"))
         )
         return DeletePersonaPayload(deleted_id=None if errors else input.id, user_errors=errors)

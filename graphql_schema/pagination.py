@@ -6,7 +6,7 @@ from typing import Protocol, Self, TypeVar
 import strawberry
 from graphql import GraphQLError
 
-from app.pages import MAX_PAGE
+from app.personas.pages import MAX_PAGE
 
 
 class Edge(Protocol):

@@ -2,8 +2,9 @@
 
 import strawberry
 
-from app import pages, personas, reads
-from app.catalog import load_catalog
+from app.library.catalog import load_catalog
+from app.personas import drafts, pages
+from app.release import live
 from graphql_schema import ids
 from graphql_schema.catalog_types import Channel, LanguageModel, Node, Voice
 from graphql_schema.context import Info
@@ -23,7 +24,7 @@ async def _persona(info: Info, global_id: str) -> Persona | None:
     object_id = ids.decode_object_id(global_id, "Persona")
     if object_id is None:
         return None
-    found = await personas.get_persona(info.context.actor, object_id)
+    found = await drafts.get_persona(info.context.actor, object_id)
     return Persona.from_document(found) if found else None
 
 
@@ -87,7 +88,7 @@ class Query(ApiKeyQuery):
         object_id = ids.decode_object_id(persona_id, "Persona")
         if object_id is None:
             return None
-        live = await reads.live_configuration(
+        answer = await live.live_configuration(
             info.context.actor, object_id, channel, requested, info.context.productions
         )
-        return LiveConfiguration.from_result(live) if live else None
+        return LiveConfiguration.from_result(answer) if answer else None

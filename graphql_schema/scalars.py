@@ -5,7 +5,7 @@ from typing import NewType
 import strawberry
 from graphql import GraphQLError
 
-from app.locales import InvalidLocale, canonical_locale
+from app.library.locales import InvalidLocale, canonical_locale
 
 
 def _parse_locale(value: object) -> str:

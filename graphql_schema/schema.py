@@ -23,7 +23,7 @@ from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from app.requestlog import current_request
+from app.platform.requestlog import current_request
 from graphql_schema.catalog_types import LanguageModel, Voice
 from graphql_schema.fanout import SharedEventExecution
 from graphql_schema.mutations import Mutation

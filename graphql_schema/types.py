@@ -5,9 +5,9 @@ from typing import Self
 
 import strawberry
 
-from app import diff, documents, pages, reads
-from app.access import Principal
-from app.reads import LiveConfiguration as LiveConfigurationResult
+from app.access.principal import Principal
+from app.personas import diff, documents, pages, reads
+from app.release.live import LiveConfiguration as LiveConfigurationResult
 from graphql_schema import ids
 from graphql_schema.catalog_types import Channel, LanguageModel, Node, Voice, language_model, voice
 from graphql_schema.context import Info

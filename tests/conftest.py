@@ -11,12 +11,13 @@ from pymongo import AsyncMongoClient
 from pymongo.monitoring import CommandListener, CommandStartedEvent
 from starlette.applications import Starlette
 
-from app.access import Principal, Role
-from app.asgi import create_app
-from app.database import MongoDatabase, bind, connect
-from app.embedded import EmbeddedDatabase
-from app.keys import issue_key, workspace_named
-from app.settings import Settings
+from app.access.keys import issue_key, workspace_named
+from app.access.principal import Principal, Role
+from app.platform.database import MongoDatabase, connect
+from app.platform.embedded import EmbeddedDatabase
+from app.platform.settings import Settings
+from app.server.asgi import create_app
+from app.server.models import bind_all
 from tests.graphql import GraphQLClient
 
 
@@ -68,7 +69,7 @@ async def mongo_client(
 async def database(mongo_client: AsyncMongoClient[dict[str, Any]]) -> AsyncIterator[MongoDatabase]:
     name = f"test_{uuid.uuid4().hex[:12]}"
     db = mongo_client[name]
-    await bind(db)
+    await bind_all(db)
     yield db
     await mongo_client.drop_database(name)
 

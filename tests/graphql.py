@@ -6,8 +6,8 @@ from typing import Any
 import httpx
 from bson import ObjectId
 
-from app.access import Principal
-from app.database import MongoDatabase
+from app.access.principal import Principal
+from app.platform.database import MongoDatabase
 
 VOICE_EN = {
     "locale": "en-US",

@@ -3,7 +3,7 @@
 import re
 from typing import Any
 
-from app.database import MongoDatabase
+from app.platform.database import MongoDatabase
 from tests.graphql import GraphQLClient, store_malformed_persona
 
 SPA_ORIGIN = "https://spa.example.com"

@@ -7,8 +7,8 @@ import pytest
 from pymongo import MongoClient
 from pymongo.errors import ServerSelectionTimeoutError
 
-from app import embedded
-from app.embedded import DataDirLocked, EmbeddedDatabase
+from app.platform import embedded
+from app.platform.embedded import DataDirLocked, EmbeddedDatabase
 
 
 def connect(uri: str, timeout_ms: int = 2000) -> MongoClient[dict[str, Any]]:
@@ -73,7 +73,7 @@ def test_retries_when_another_server_takes_the_port(
 
 
 def test_logs_where_it_runs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="app.embedded")
+    caplog.set_level(logging.INFO, logger="app.platform.embedded")
     data_dir = tmp_path / "data"
     with EmbeddedDatabase(data_dir) as database:
         uri = database.uri

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from strawberry.types import ExecutionResult
 
-from app import events
-from app.access import Role
-from app.database import MongoDatabase
-from app.documents import PersonaVersion
-from app.events import EventHub, Subscriber, SubscriberTooSlow
+from app.access.principal import Role
+from app.personas.documents import PersonaVersion
+from app.platform.database import MongoDatabase
+from app.release import events
+from app.release.events import EventHub, Subscriber, SubscriberTooSlow
 from graphql_schema.context import Context
 from graphql_schema.schema import schema
 from tests.conftest import ClientFactory, CommandLog

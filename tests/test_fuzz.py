@@ -15,11 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, nodes
 
-from app.catalog import Channel, load_catalog
-from app.database import MongoDatabase
-from app.documents import Persona, PersonaVersion, Snapshot
-from app.locales import canonical_locale
-from app.validation import (
+from app.library.catalog import Channel, load_catalog
+from app.library.locales import canonical_locale
+from app.personas.documents import Persona, PersonaVersion, Snapshot
+from app.personas.validation import (
     DURATION,
     MAX_FIRST_MESSAGE,
     MAX_NAME,
@@ -27,6 +26,7 @@ from app.validation import (
     TEMPERATURE,
     publish_problems,
 )
+from app.platform.database import MongoDatabase
 from graphql_schema import ids
 from tests.graphql import GraphQLClient, chat_input, voice_input
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from app.database import MongoDatabase
+from app.platform.database import MongoDatabase
 from tests.graphql import (
     CREATE,
     DISCARD,

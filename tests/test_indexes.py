@@ -10,7 +10,7 @@ picks its candidates with the same dispatcher as its `find`.
 from collections.abc import Iterator
 from typing import Any
 
-from app.database import MongoDatabase
+from app.platform.database import MongoDatabase
 from tests.conftest import CommandLog
 from tests.graphql import (
     CREATE_KEY,

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from app.asgi import create_app
-from app.database import MongoDatabase
-from app.embedded import EmbeddedDatabase
-from app.settings import Settings
+from app.platform.database import MongoDatabase
+from app.platform.embedded import EmbeddedDatabase
+from app.platform.settings import Settings
+from app.server.asgi import create_app
 from tests.graphql import (
     API_KEYS,
     CREATE,

@@ -12,12 +12,12 @@ import pytest
 from graphql import get_introspection_query
 from websockets.exceptions import ConnectionClosed
 
-from app.access import Role
-from app.asgi import create_app
-from app.database import MongoDatabase
-from app.embedded import EmbeddedDatabase
-from app.keys import issue_key, workspace_named
-from app.settings import Settings
+from app.access.keys import issue_key, workspace_named
+from app.access.principal import Role
+from app.platform.database import MongoDatabase
+from app.platform.embedded import EmbeddedDatabase
+from app.platform.settings import Settings
+from app.server.asgi import create_app
 from graphql_schema.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from tests.graphql import CREATE, PUBLISH, GraphQLClient, store_malformed_persona, voice_input
 from tests.processes import serving

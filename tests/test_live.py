@@ -11,7 +11,7 @@ import pytest
 from pymongo import MongoClient
 from websockets.exceptions import ConnectionClosed
 
-from app.embedded import EmbeddedDatabase
+from app.platform.embedded import EmbeddedDatabase
 from graphql_schema.app import MAX_SUBSCRIPTIONS
 from tests.graphql import CREATE, voice_input
 from tests.processes import Server, free_port, graphql_async, serving, serving_two

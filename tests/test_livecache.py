@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from app.embedded import EmbeddedDatabase
+from app.platform.embedded import EmbeddedDatabase
 from tests.conftest import ClientFactory, CommandLog
 from tests.graphql import (
     CREATE,

@@ -1,6 +1,6 @@
 import pytest
 
-from app.locales import InvalidLocale, canonical_locale, language_of
+from app.library.locales import InvalidLocale, canonical_locale, language_of
 
 
 @pytest.mark.parametrize(

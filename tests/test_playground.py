@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright
 
-from app.embedded import EmbeddedDatabase
+from app.platform.embedded import EmbeddedDatabase
 from tests.processes import serving
 
 CHROMIUM = shutil.which("chromium")

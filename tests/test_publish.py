@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.database import MongoDatabase
+from app.platform.database import MongoDatabase
 from tests.graphql import (
     CREATE,
     READ,

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from app import logs
-from app.database import MongoDatabase
-from app.settings import Settings
+from app.platform import logs
+from app.platform.database import MongoDatabase
+from app.platform.settings import Settings
 from tests.graphql import CREATE, GraphQLClient, store_malformed_persona, voice_input
 
 REQUESTS = "app.requests"

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from app.access import Role
-from app.documents import ApiKey
-from app.embedded import EmbeddedDatabase
-from app.principals import TTL_SECONDS, WATCH_INTERVAL_SECONDS
+from app.access.documents import ApiKey
+from app.access.principal import Role
+from app.access.principals import TTL_SECONDS, WATCH_INTERVAL_SECONDS
+from app.platform.embedded import EmbeddedDatabase
 from tests.conftest import CommandLog
 from tests.graphql import (
     CREATE,

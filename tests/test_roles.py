@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from app.access import Role
-from app.database import MongoDatabase
+from app.access.principal import Role
+from app.platform.database import MongoDatabase
 from tests.conftest import ClientFactory
 from tests.graphql import (
     API_KEYS,

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import SettingsError, load_settings
+from app.platform.settings import SettingsError, load_settings
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,10 +10,10 @@ import pytest
 from beanie import PydanticObjectId
 from strawberry.types import ExecutionResult
 
-from app.access import Role
-from app.database import MongoDatabase
-from app.documents import PersonaVersion
-from app.events import EventHub
+from app.access.principal import Role
+from app.personas.documents import PersonaVersion
+from app.platform.database import MongoDatabase
+from app.release.events import EventHub
 from graphql_schema import ids
 from graphql_schema.context import Context
 from graphql_schema.schema import schema

@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from app.access import Role
-from app.asgi import create_app
-from app.database import MongoDatabase
-from app.keys import issue_key, workspace_named
-from app.settings import Settings
+from app.access.keys import issue_key, workspace_named
+from app.access.principal import Role
+from app.platform.database import MongoDatabase
+from app.platform.settings import Settings
+from app.server.asgi import create_app
 from graphql_schema.schema import MAX_DEPTH, MAX_TOKENS, CachedParsing, CachedValidation, CacheUse
 from tests.graphql import GraphQLClient
 

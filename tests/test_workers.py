@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.embedded import EmbeddedDatabase
+from app.platform.embedded import EmbeddedDatabase
 from tests.graphql import CREATE, voice_input
 from tests.processes import CLI, KEY, Server, environment, graphql_async, serving
 from tests.ws import GraphQLWebSocket, graphql_ws

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from beanie import PydanticObjectId
 
-from app.errors import ErrorCode, PersonaError, Problem
+from app.platform.errors import DomainError, ErrorCode, Problem
 
 
 class Role(StrEnum):
@@ -19,7 +19,7 @@ class Role(StrEnum):
 _RANK = {role: rank for rank, role in enumerate(Role)}
 
 
-class Forbidden(PersonaError):
+class Forbidden(DomainError):
     """The caller's role does not allow this operation."""
 
     def __init__(self, needed: Role) -> None:

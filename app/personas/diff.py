@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from app.documents import Snapshot
+from app.personas.documents import Snapshot
 
 
 @dataclass(frozen=True)

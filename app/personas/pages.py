@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.access import Principal
-from app.documents import GRAM_SIZES, Persona, PersonaStatus, Workspace, folded
+from app.access.documents import Workspace
+from app.access.principal import Principal
+from app.personas.documents import GRAM_SIZES, Persona, PersonaStatus, folded
 
 MAX_PAGE = 100
 _WIDEN = 4

@@ -12,21 +12,22 @@ import random
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from app.access import Principal, Role
-from app.catalog import load_catalog
-from app.documents import Persona, PersonaStatus, PersonaVersion, Snapshot, utcnow
-from app.errors import (
+from app.access.principal import Principal, Role
+from app.library.catalog import load_catalog
+from app.personas.documents import Persona, PersonaStatus, PersonaVersion, Snapshot
+from app.personas.drafts import as_read, changed_fields, get_persona, refuse, require_persona
+from app.personas.errors import (
     Contended,
     NothingToPublish,
     NotPublishable,
     PersonaNotFound,
     VersionNotFound,
 )
-from app.events import notify_local
-from app.livecache import learn_here
-from app.personas import as_read, changed_fields, get_persona, refuse, require_persona
-from app.reads import get_version
-from app.validation import check_note, publish_problems
+from app.personas.reads import get_version
+from app.personas.validation import check_note, publish_problems
+from app.platform.clock import utcnow
+from app.release.events import notify_local
+from app.release.livecache import learn_here
 
 # Each lost race means another publish won, so contenders finish one per round; the jitter
 # keeps them from colliding in lockstep.

@@ -13,36 +13,23 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-from app.access import Principal, Role
-from app.catalog import load_catalog
-from app.documents import (
+from app.access.documents import Workspace
+from app.access.principal import Principal, Role
+from app.library.catalog import load_catalog
+from app.library.locales import InvalidLocale, canonical_locale
+from app.personas.documents import (
     ChatConfiguration,
     Persona,
     PersonaVersion,
     Snapshot,
     VoiceConfiguration,
-    Workspace,
-    utcnow,
 )
-from app.errors import (
-    ErrorCode,
-    InvalidInput,
-    NothingToPublish,
-    PersonaNotFound,
-    Problem,
-    RevisionMismatch,
-    VersionNotFound,
-)
-from app.livecache import forget_here
-from app.locales import InvalidLocale, canonical_locale
-from app.reads import find_persona, get_version
-from app.validation import (
-    MAX_NAME,
-    check_chat,
-    check_text,
-    check_voice,
-    check_voices,
-)
+from app.personas.errors import NothingToPublish, PersonaNotFound, RevisionMismatch, VersionNotFound
+from app.personas.reads import find_persona, get_version
+from app.personas.validation import MAX_NAME, check_chat, check_voice, check_voices
+from app.platform.clock import utcnow
+from app.platform.errors import ErrorCode, InvalidInput, Problem
+from app.platform.text import check_text
 
 
 @dataclass(frozen=True)
@@ -260,7 +247,6 @@ async def delete_persona(actor: Principal, persona_id: PydanticObjectId) -> None
 
     async with personas.database.client.start_session() as session:
         await session.with_transaction(remove)
-    forget_here(persona_id)
 
 
 async def discard_draft(

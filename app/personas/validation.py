@@ -1,11 +1,10 @@
 """Every input rule of a persona, reported as Problems with field paths; nothing raises here."""
 
-from app.catalog import Catalog, Channel
-from app.documents import ChatConfiguration, FirstSpeaker, Snapshot, VoiceConfiguration
-from app.errors import ErrorCode, Problem
-from app.locales import InvalidLocale, canonical_locale
-
-Path = tuple[str, ...]
+from app.library.catalog import Catalog, Channel
+from app.library.locales import InvalidLocale, canonical_locale
+from app.personas.documents import ChatConfiguration, FirstSpeaker, Snapshot, VoiceConfiguration
+from app.platform.errors import ErrorCode, Problem
+from app.platform.text import Path, check_text
 
 MAX_NAME = 200
 MAX_PROMPT = 32_000
@@ -13,14 +12,6 @@ MAX_FIRST_MESSAGE = 2_000
 MAX_NOTE = 1_000
 TEMPERATURE = (0.0, 2.0)
 DURATION = (10, 14_400)
-
-
-def check_text(value: str, path: Path, label: str, limit: int) -> list[Problem]:
-    if not value.strip():
-        return [Problem(path, f"{label} must not be empty.")]
-    if len(value) > limit:
-        return [Problem(path, f"{label} must be at most {limit} characters.")]
-    return []
 
 
 def check_note(note: str | None, path: Path) -> list[Problem]:

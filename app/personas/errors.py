@@ -1,51 +1,16 @@
-"""Domain errors: every business rule that refuses a request raises one of these."""
+"""The refusals of persona operations."""
 
-from dataclasses import dataclass, field
-from enum import StrEnum
-
-
-class ErrorCode(StrEnum):
-    NOT_FOUND = "NOT_FOUND"
-    INVALID = "INVALID"
-    VOICE_LOCALE_MISMATCH = "VOICE_LOCALE_MISMATCH"
-    DUPLICATE_LOCALE = "DUPLICATE_LOCALE"
-    REVISION_MISMATCH = "REVISION_MISMATCH"
-    NOTHING_TO_PUBLISH = "NOTHING_TO_PUBLISH"
-    NOT_PUBLISHABLE = "NOT_PUBLISHABLE"
-    FORBIDDEN = "FORBIDDEN"
+from app.platform.errors import DomainError, ErrorCode, Problem
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a request, at a field path relative to the mutation's input."""
-
-    path: tuple[str, ...]
-    message: str
-    code: ErrorCode = ErrorCode.INVALID
-
-
-@dataclass
-class PersonaError(Exception):
-    """Base class: a request was refused and nothing was changed."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return "; ".join(problem.message for problem in self.problems)
-
-
-class InvalidInput(PersonaError):
-    """One or more input fields break a rule (range, format, catalog reference)."""
-
-
-class PersonaNotFound(PersonaError):
+class PersonaNotFound(DomainError):
     """No persona has this id."""
 
     def __init__(self, path: tuple[str, ...] = ("id",)) -> None:
         super().__init__([Problem(path, "Persona not found.", ErrorCode.NOT_FOUND)])
 
 
-class RevisionMismatch(PersonaError):
+class RevisionMismatch(DomainError):
     """The draft changed since the caller read it."""
 
     def __init__(self, expected: int, actual: int | None = None) -> None:
@@ -54,18 +19,18 @@ class RevisionMismatch(PersonaError):
         super().__init__([Problem(("expectedRevision",), message, ErrorCode.REVISION_MISMATCH)])
 
 
-class NothingToPublish(PersonaError):
+class NothingToPublish(DomainError):
     """The draft already equals production."""
 
     def __init__(self, message: str = "The draft equals production: nothing to publish.") -> None:
         super().__init__([Problem(("personaId",), message, ErrorCode.NOTHING_TO_PUBLISH)])
 
 
-class NotPublishable(PersonaError):
+class NotPublishable(DomainError):
     """The draft is incomplete; each problem names the draft field to fix."""
 
 
-class VersionNotFound(PersonaError):
+class VersionNotFound(DomainError):
     """The persona has no published version with this number."""
 
     def __init__(self, version: int) -> None:
@@ -73,7 +38,7 @@ class VersionNotFound(PersonaError):
         super().__init__([Problem(("version",), message, ErrorCode.NOT_FOUND)])
 
 
-class Contended(PersonaError):
+class Contended(DomainError):
     """Other publishes kept moving production; nothing was written and a retry may succeed."""
 
     def __init__(self) -> None:

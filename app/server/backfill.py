@@ -11,7 +11,8 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.documents import Persona, PersonaVersion, Workspace
+from app.access.documents import Workspace
+from app.personas.documents import Persona, PersonaVersion
 
 MARKER = {"_id": "persona-seq-v1"}
 

@@ -5,7 +5,7 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
-from app.requestlog import RequestIdFilter
+from app.platform.requestlog import RequestIdFilter
 
 
 def _drop_terminal_colours(record: logging.LogRecord) -> bool:

@@ -3,7 +3,7 @@
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.http_errors import send_error
+from app.platform.http_errors import send_error
 
 
 class BodySizeLimitMiddleware:

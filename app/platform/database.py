@@ -2,12 +2,9 @@
 
 from typing import Any
 
-from beanie import init_beanie
+from beanie import Document, init_beanie
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-
-from app.backfill import backfill
-from app.documents import DOCUMENT_MODELS
 
 MongoDatabase = AsyncDatabase[dict[str, Any]]
 
@@ -16,10 +13,9 @@ def connect(uri: str, **options: Any) -> AsyncMongoClient[dict[str, Any]]:
     return AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000, **options)
 
 
-async def bind(database: MongoDatabase) -> None:
-    """Bind the documents to `database`, create the indexes they declare, fill new fields."""
-    await init_beanie(database=database, document_models=DOCUMENT_MODELS)
-    await backfill(database)
+async def bind(database: MongoDatabase, models: list[type[Document]]) -> None:
+    """Bind the documents to `database` and create the indexes they declare."""
+    await init_beanie(database=database, document_models=models)
 
 
 async def is_reachable(database: MongoDatabase) -> bool:

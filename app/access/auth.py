@@ -3,10 +3,10 @@
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.access import Principal
-from app.http_errors import send_error
-from app.keys import authenticate
-from app.requestlog import current_request
+from app.access.keys import authenticate
+from app.access.principal import Principal
+from app.platform.http_errors import send_error
+from app.platform.requestlog import current_request
 
 OPEN_PATHS = ("/healthz", "/readyz")
 

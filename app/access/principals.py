@@ -25,7 +25,7 @@ from typing import Protocol
 
 from beanie import PydanticObjectId
 
-from app.access import Principal
+from app.access.principal import Principal
 
 logger = logging.getLogger(__name__)
 

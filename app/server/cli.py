@@ -10,14 +10,15 @@ import uvicorn
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from app import keys_cli, logs
-from app.embedded import EmbeddedDatabase, EmbeddedDatabaseError
-from app.errors import InvalidInput
-from app.settings import Settings, SettingsError, load_settings
+from app.platform import logs
+from app.platform.embedded import EmbeddedDatabase, EmbeddedDatabaseError
+from app.platform.errors import InvalidInput
+from app.platform.settings import Settings, SettingsError, load_settings
+from app.server import keys_cli
 
 logger = logging.getLogger("app")
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "graphql_schema" / "schema.graphql"
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "graphql_schema" / "schema.graphql"
 
 
 class _Server(uvicorn.Server):
@@ -57,7 +58,7 @@ def _workers(value: str) -> int:
 
 
 def serve(settings: Settings, workers: int = 1) -> None:
-    from app.asgi import create_app  # imports the whole schema; export-schema-only runs skip it
+    from app.server.asgi import create_app
 
     # uvicorn re-raises the signal it shut down on; handled here, it lets the database stop too.
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -71,7 +72,7 @@ def serve(settings: Settings, workers: int = 1) -> None:
         assert settings.mongodb_uri is not None
         _check_reachable(settings.mongodb_uri)
         if workers > 1:
-            from app.workers import serve_workers
+            from app.server.workers import serve_workers
 
             serve_workers(settings, workers)
             return

@@ -15,8 +15,8 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure, PyMongoError
 
-from app.documents import Persona, PersonaVersion
-from app.livecache import ProductionCache
+from app.personas.documents import Persona, PersonaVersion
+from app.release.livecache import ProductionCache
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 from functools import cache
 from importlib.resources import files
 
-from app.locales import language_of
+from app.library.locales import language_of
 
 
 class Channel(StrEnum):
@@ -53,7 +53,7 @@ class Catalog:
 
 @cache
 def load_catalog() -> Catalog:
-    raw = json.loads(files("app").joinpath("catalog.json").read_text(encoding="utf-8"))
+    raw = json.loads(files("app.library").joinpath("catalog.json").read_text(encoding="utf-8"))
     voices = {
         v["key"]: Voice(v["key"], v["name"], v["provider"], tuple(v["locales"]), v.get("gender"))
         for v in raw["voices"]

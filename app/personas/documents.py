@@ -2,7 +2,7 @@
 
 import hashlib
 import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -10,7 +10,7 @@ from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field, computed_field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
-from app.access import Role
+from app.platform.clock import utcnow
 
 
 class FirstSpeaker(StrEnum):
@@ -22,12 +22,6 @@ class PersonaStatus(StrEnum):
     DRAFT = "DRAFT"
     PUBLISHED = "PUBLISHED"
     CHANGED = "CHANGED"
-
-
-def utcnow() -> datetime:
-    # BSON dates keep milliseconds; truncating here makes a fresh document equal its stored copy.
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class VoiceConfiguration(BaseModel):
@@ -181,40 +175,3 @@ class PersonaVersion(Document, Production):
 
     def as_production(self) -> Production:
         return Production.model_validate(self.model_dump(include=set(Production.model_fields)))
-
-
-class Workspace(Document):
-    """A tenant: its personas and keys are invisible to every other workspace."""
-
-    name: str
-    created_at: datetime = Field(default_factory=utcnow)
-    # The last persona `seq` handed out, and how many personas there are now.
-    persona_seq: int = 0
-    persona_count: int = 0
-
-    class Settings:
-        name = "workspaces"
-        indexes: ClassVar = [IndexModel([("name", ASCENDING)], name="name", unique=True)]
-
-
-class ApiKey(Document):
-    """A key is stored as its public prefix and the SHA-256 of its secret, never as itself."""
-
-    workspace_id: PydanticObjectId
-    name: str
-    role: Role
-    prefix: str
-    secret_hash: str
-    created_at: datetime = Field(default_factory=utcnow)
-    last_used_at: datetime | None = None
-    revoked_at: datetime | None = None
-
-    class Settings:
-        name = "api_keys"
-        indexes: ClassVar = [
-            IndexModel([("prefix", ASCENDING)], name="prefix", unique=True),
-            IndexModel([("workspace_id", ASCENDING), ("created_at", ASCENDING)], name="workspace"),
-        ]
-
-
-DOCUMENT_MODELS: list[type[Document]] = [Persona, PersonaVersion, Workspace, ApiKey]

@@ -13,16 +13,17 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from app.auth import AuthenticationMiddleware, principal_from
-from app.database import MongoDatabase, bind, connect, is_reachable
-from app.documents import PersonaVersion
-from app.events import EventHub
-from app.keys import IssuedKey, bootstrap
-from app.limits import BodySizeLimitMiddleware
-from app.livecache import ProductionCache
-from app.principals import KeyWatch
-from app.requestlog import RequestLogMiddleware
-from app.settings import Settings
+from app.access.auth import AuthenticationMiddleware, principal_from
+from app.access.keys import IssuedKey, bootstrap
+from app.access.principals import KeyWatch
+from app.personas.documents import PersonaVersion
+from app.platform.database import MongoDatabase, connect, is_reachable
+from app.platform.limits import BodySizeLimitMiddleware
+from app.platform.requestlog import RequestLogMiddleware
+from app.platform.settings import Settings
+from app.release.events import EventHub
+from app.release.livecache import ProductionCache
+from app.server.models import bind_all
 from graphql_schema.app import GRAPHIQL_ASSETS, GRAPHIQL_ASSETS_PATH, GraphQLApp
 
 
@@ -70,7 +71,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         client: AsyncMongoClient[dict[str, Any]] = connect(settings.mongodb_uri)
         try:
             app.state.database = client[settings.mongodb_database]
-            await bind(app.state.database)
+            await bind_all(app.state.database)
             announce_first_key(await bootstrap())
             async with serving_events():
                 yield

@@ -17,12 +17,12 @@ from starlette.applications import Starlette
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors.multiprocess import Multiprocess
 
-from app import logs
-from app.settings import Settings, load_settings
+from app.platform import logs
+from app.platform.settings import Settings, load_settings
 
 logger = logging.getLogger("app")
 
-APP_FACTORY = "app.workers:create_app_from_environment"
+APP_FACTORY = "app.server.workers:create_app_from_environment"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -53,7 +53,7 @@ def _die_with_parent() -> None:
 
 def create_app_from_environment() -> Starlette:
     """The app factory a worker process calls: its settings are all in its environment."""
-    from app.asgi import create_app
+    from app.server.asgi import create_app
 
     _die_with_parent()
     return create_app(load_settings())

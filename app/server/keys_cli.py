@@ -9,12 +9,14 @@ from pathlib import Path
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
-from app.access import Role
-from app.database import bind, connect
-from app.documents import ApiKey, Workspace, utcnow
-from app.embedded import EmbeddedDatabase
-from app.keys import issue_key, workspace_named
-from app.settings import Settings
+from app.access.documents import ApiKey, Workspace
+from app.access.keys import issue_key, workspace_named
+from app.access.principal import Role
+from app.platform.clock import utcnow
+from app.platform.database import connect
+from app.platform.embedded import EmbeddedDatabase
+from app.platform.settings import Settings
+from app.server.models import bind_all
 
 
 def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -51,7 +53,7 @@ async def _database(settings: Settings) -> AsyncIterator[None]:
         uri = embedded.uri
     client = connect(uri)
     try:
-        await bind(client[settings.mongodb_database])
+        await bind_all(client[settings.mongodb_database])
         yield
     finally:
         await client.close()

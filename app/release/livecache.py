@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from beanie import PydanticObjectId
 
-from app.documents import Persona, Production
+from app.personas.documents import Persona, Production
 
 DEFAULT_SIZE = 10_000
 

@@ -15,11 +15,12 @@ from datetime import timedelta
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
-from app.access import Principal, Role
-from app.documents import ApiKey, Workspace, utcnow
-from app.errors import ErrorCode, InvalidInput, PersonaError, Problem
-from app.principals import principals
-from app.validation import check_text
+from app.access.documents import ApiKey, Workspace
+from app.access.principal import Principal, Role
+from app.access.principals import principals
+from app.platform.clock import utcnow
+from app.platform.errors import DomainError, ErrorCode, InvalidInput, Problem
+from app.platform.text import check_text
 
 DEFAULT_WORKSPACE = "default"
 MAX_KEY_NAME = 100
@@ -27,7 +28,7 @@ MAX_KEY_NAME = 100
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-class KeyNotFound(PersonaError):
+class KeyNotFound(DomainError):
     """No key of this workspace has this id."""
 
     def __init__(self) -> None:

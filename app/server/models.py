@@ -1,0 +1,16 @@
+"""Every stored document, bound together; older documents brought up to date."""
+
+from beanie import Document
+
+from app.access.documents import ApiKey, Workspace
+from app.personas.documents import Persona, PersonaVersion
+from app.platform.database import MongoDatabase, bind
+from app.server.backfill import backfill
+
+DOCUMENT_MODELS: list[type[Document]] = [Persona, PersonaVersion, Workspace, ApiKey]
+
+
+async def bind_all(database: MongoDatabase) -> None:
+    """Bind every document to `database`, create their indexes, fill fields added since."""
+    await bind(database, DOCUMENT_MODELS)
+    await backfill(database)
