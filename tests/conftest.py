@@ -18,7 +18,7 @@ from app.platform.embedded import EmbeddedDatabase
 from app.platform.settings import Settings
 from app.server.asgi import create_app
 from app.server.models import bind_all
-from tests.graphql import GraphQLClient
+from tests.support.client import GraphQLClient
 
 
 class CommandLog(CommandListener):

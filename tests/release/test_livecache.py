@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from app.platform.embedded import EmbeddedDatabase
 from tests.conftest import ClientFactory, CommandLog
-from tests.graphql import (
+from tests.support.client import (
     CREATE,
     DELETE,
     PUBLISH,
@@ -21,7 +21,7 @@ from tests.graphql import (
     publish,
     voice_input,
 )
-from tests.processes import Server, graphql_async, serving_two
+from tests.support.processes import Server, graphql_async, serving_two
 
 LIVE = """
 query($id: ID!) {

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from app.platform.embedded import EmbeddedDatabase
-from tests.graphql import CREATE, voice_input
-from tests.processes import CLI, KEY, Server, environment, graphql_async, serving
-from tests.ws import GraphQLWebSocket, graphql_ws
+from tests.support.client import CREATE, voice_input
+from tests.support.processes import CLI, KEY, Server, environment, graphql_async, serving
+from tests.support.ws import GraphQLWebSocket, graphql_ws
 
 SUBSCRIPTION = "subscription($id: ID) { personaPublished(personaId: $id) { version { version } } }"
 PUBLISH = "mutation($i: PublishPersonaInput!) { publishPersona(input: $i) { userErrors { code } } }"

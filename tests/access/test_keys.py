@@ -14,7 +14,7 @@ from app.platform.database import MongoDatabase
 from app.platform.embedded import EmbeddedDatabase
 from app.platform.settings import Settings
 from app.server.asgi import create_app
-from tests.graphql import (
+from tests.support.client import (
     API_KEYS,
     CREATE,
     CREATE_KEY,
@@ -23,8 +23,8 @@ from tests.graphql import (
     GraphQLClient,
     voice_input,
 )
-from tests.processes import Server, graphql_async, serving
-from tests.ws import graphql_ws
+from tests.support.processes import Server, graphql_async, serving
+from tests.support.ws import graphql_ws
 
 # Two writes in one request: if any resolver ran, a document would be stored.
 WRITES = """

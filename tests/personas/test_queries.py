@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from tests.graphql import GraphQLClient, chat_input, voice_input
+from tests.support.client import GraphQLClient, chat_input, voice_input
 
 VOICE_EN_INPUT = voice_input()
 VOICE_AR = voice_input(

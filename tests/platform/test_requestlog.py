@@ -11,7 +11,7 @@ import pytest
 from app.platform import logs
 from app.platform.database import MongoDatabase
 from app.platform.settings import Settings
-from tests.graphql import CREATE, GraphQLClient, store_malformed_persona, voice_input
+from tests.support.client import CREATE, GraphQLClient, store_malformed_persona, voice_input
 
 REQUESTS = "app.requests"
 FIELDS = ("request_id", "kind", "method", "path", "status", "workspace", "operation", "outcome")

@@ -19,7 +19,7 @@ from graphql import (
 
 from graphql_schema.schema import printed_schema
 
-CONTRACT = Path(__file__).resolve().parent / "contract" / "schema-target.graphql"
+CONTRACT = Path(__file__).resolve().parent / "schema-target.graphql"
 
 
 def test_printed_schema_file_is_current(repo_root: Path) -> None:

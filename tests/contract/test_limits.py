@@ -19,9 +19,15 @@ from app.platform.embedded import EmbeddedDatabase
 from app.platform.settings import Settings
 from app.server.asgi import create_app
 from graphql_schema.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
-from tests.graphql import CREATE, PUBLISH, GraphQLClient, store_malformed_persona, voice_input
-from tests.processes import serving
-from tests.ws import graphql_ws
+from tests.support.client import (
+    CREATE,
+    PUBLISH,
+    GraphQLClient,
+    store_malformed_persona,
+    voice_input,
+)
+from tests.support.processes import serving
+from tests.support.ws import graphql_ws
 
 PERSONAS = "{ personas(first: 10) { totalCount edges { node { id draft { name } } } } }"
 SUBSCRIPTION = "subscription { personaPublished { eventId } }"

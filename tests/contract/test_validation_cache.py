@@ -15,7 +15,7 @@ from app.platform.database import MongoDatabase
 from app.platform.settings import Settings
 from app.server.asgi import create_app
 from graphql_schema.schema import MAX_DEPTH, MAX_TOKENS, CachedParsing, CachedValidation, CacheUse
-from tests.graphql import GraphQLClient
+from tests.support.client import GraphQLClient
 
 REQUESTS = "app.requests"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.graphql import CREATE
-from tests.processes import CLI, environment, free_port, graphql, serving
+from tests.support.client import CREATE
+from tests.support.processes import CLI, environment, free_port, graphql, serving
 
 
 def test_data_survives_a_restart_of_serve(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.platform.database import MongoDatabase
-from tests.graphql import (
+from tests.support.client import (
     CREATE,
     READ,
     REMOVE_VOICE,

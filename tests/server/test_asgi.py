@@ -4,7 +4,7 @@ import re
 from typing import Any
 
 from app.platform.database import MongoDatabase
-from tests.graphql import GraphQLClient, store_malformed_persona
+from tests.support.client import GraphQLClient, store_malformed_persona
 
 SPA_ORIGIN = "https://spa.example.com"
 

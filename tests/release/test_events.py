@@ -15,7 +15,7 @@ from app.release.events import EventHub, Subscriber, SubscriberTooSlow
 from graphql_schema.context import Context
 from graphql_schema.schema import schema
 from tests.conftest import ClientFactory, CommandLog
-from tests.graphql import GraphQLClient, voice_input
+from tests.support.client import GraphQLClient, voice_input
 
 SUBSCRIPTION = """
 subscription($personaId: ID) {

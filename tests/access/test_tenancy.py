@@ -18,7 +18,7 @@ from graphql_schema import ids
 from graphql_schema.context import Context
 from graphql_schema.schema import schema
 from tests.conftest import ClientFactory
-from tests.graphql import (
+from tests.support.client import (
     API_KEYS,
     DELETE,
     DISCARD,

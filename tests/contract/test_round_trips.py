@@ -4,7 +4,7 @@ import asyncio
 from typing import Any
 
 from tests.conftest import CommandLog
-from tests.graphql import UPDATE, GraphQLClient, chat_input, mutate, publish, voice_input
+from tests.support.client import UPDATE, GraphQLClient, chat_input, mutate, publish, voice_input
 
 PERSONA_COUNT = 100
 BATCH = 20

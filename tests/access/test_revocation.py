@@ -15,7 +15,7 @@ from app.access.principal import Role
 from app.access.principals import TTL_SECONDS, WATCH_INTERVAL_SECONDS
 from app.platform.embedded import EmbeddedDatabase
 from tests.conftest import CommandLog
-from tests.graphql import (
+from tests.support.client import (
     CREATE,
     CREATE_KEY,
     PUBLISH,
@@ -24,8 +24,8 @@ from tests.graphql import (
     GraphQLClient,
     voice_input,
 )
-from tests.processes import Server, graphql_async, serving_two
-from tests.ws import GraphQLWebSocket, graphql_ws
+from tests.support.processes import Server, graphql_async, serving_two
+from tests.support.ws import GraphQLWebSocket, graphql_ws
 
 READ = {"query": "{ voices { key } }"}  # answered from the catalog: no database command but auth
 SUBSCRIPTION = "subscription { personaPublished { version { version } } }"

@@ -9,7 +9,7 @@ import pytest
 from app.access.principal import Role
 from app.platform.database import MongoDatabase
 from tests.conftest import ClientFactory
-from tests.graphql import (
+from tests.support.client import (
     API_KEYS,
     CREATE,
     CREATE_KEY,

@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import async_playwright
 
 from app.platform.embedded import EmbeddedDatabase
-from tests.processes import serving
+from tests.support.processes import serving
 
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_FLAGS = [

@@ -12,7 +12,7 @@ from typing import Any
 
 from app.platform.database import MongoDatabase
 from tests.conftest import CommandLog
-from tests.graphql import (
+from tests.support.client import (
     CREATE_KEY,
     DELETE,
     DISCARD,

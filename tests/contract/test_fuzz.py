@@ -28,10 +28,10 @@ from app.personas.validation import (
 )
 from app.platform.database import MongoDatabase
 from graphql_schema import ids
-from tests.graphql import GraphQLClient, chat_input, voice_input
+from tests.support.client import GraphQLClient, chat_input, voice_input
 
 SCHEMA = graphql.build_schema(
-    (Path(__file__).resolve().parent.parent / "graphql_schema" / "schema.graphql").read_text()
+    (Path(__file__).resolve().parents[2] / "graphql_schema" / "schema.graphql").read_text()
 )
 CATALOG = load_catalog()
 LOCALES = sorted({locale for voice in CATALOG.voices.values() for locale in voice.locales})

@@ -13,9 +13,9 @@ from websockets.exceptions import ConnectionClosed
 
 from app.platform.embedded import EmbeddedDatabase
 from graphql_schema.app import MAX_SUBSCRIPTIONS
-from tests.graphql import CREATE, voice_input
-from tests.processes import Server, free_port, graphql_async, serving, serving_two
-from tests.ws import graphql_ws
+from tests.support.client import CREATE, voice_input
+from tests.support.processes import Server, free_port, graphql_async, serving, serving_two
+from tests.support.ws import graphql_ws
 
 SUBSCRIPTION = """
 subscription($personaId: ID) {
