@@ -21,16 +21,21 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.platform.requestlog import current_request
-from graphql_schema.catalog_types import LanguageModel, Voice
+from graphql_schema.access.keys import ApiKeyMutation, ApiKeyQuery
 from graphql_schema.fanout import SharedEventExecution
-from graphql_schema.mutations import Mutation
-from graphql_schema.queries import Query
+from graphql_schema.library.queries import LibraryQuery
+from graphql_schema.library.types import LanguageModel, Voice
+from graphql_schema.personas.mutations import PersonaMutation
+from graphql_schema.personas.queries import PersonaQuery
+from graphql_schema.personas.types import Persona
+from graphql_schema.release.live import ReleaseQuery
+from graphql_schema.release.mutations import ReleaseMutation
+from graphql_schema.release.subscriptions import Subscription
 from graphql_schema.scalars import LOCALE_SCALAR, Locale
-from graphql_schema.subscriptions import Subscription
-from graphql_schema.types import Persona
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +176,11 @@ class PersonaSchema(strawberry.Schema):
                         "stack": "".join(traceback.format_tb(original.__traceback__)),
                     },
                 )
+
+
+# Each domain contributes its fields; the order here is the order the schema lists them.
+Query = merge_types("Query", (PersonaQuery, LibraryQuery, ReleaseQuery, ApiKeyQuery))
+Mutation = merge_types("Mutation", (PersonaMutation, ReleaseMutation, ApiKeyMutation))
 
 
 def build_schema(introspection: bool = True) -> PersonaSchema:

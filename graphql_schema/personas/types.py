@@ -7,10 +7,9 @@ import strawberry
 
 from app.access.principal import Principal
 from app.personas import diff, documents, pages, reads
-from app.release.live import LiveConfiguration as LiveConfigurationResult
 from graphql_schema import ids
-from graphql_schema.catalog_types import Channel, LanguageModel, Node, Voice, language_model, voice
 from graphql_schema.context import Info
+from graphql_schema.library.types import LanguageModel, Node, Voice, language_model, voice
 from graphql_schema.pagination import PageInfo, after_cursor, page_size
 from graphql_schema.scalars import Locale, query_locale
 
@@ -72,11 +71,11 @@ class ChatConfiguration:
         )
 
 
-def _chat(config: documents.ChatConfiguration | None) -> ChatConfiguration | None:
+def chat_or_none(config: documents.ChatConfiguration | None) -> ChatConfiguration | None:
     return ChatConfiguration.from_document(config) if config else None
 
 
-def _voice(config: documents.VoiceConfiguration | None) -> VoiceConfiguration | None:
+def voice_or_none(config: documents.VoiceConfiguration | None) -> VoiceConfiguration | None:
     return VoiceConfiguration.from_document(config) if config else None
 
 
@@ -103,11 +102,11 @@ class PersonaSnapshot:
 
     @strawberry.field(description="Exact locale match.")
     def voice_configuration(self, locale: Locale) -> VoiceConfiguration | None:
-        return _voice(self.snapshot.voice_configurations.get(query_locale(locale) or ""))
+        return voice_or_none(self.snapshot.voice_configurations.get(query_locale(locale) or ""))
 
     @strawberry.field
     def chat_configuration(self) -> ChatConfiguration | None:
-        return _chat(self.snapshot.chat_configuration)
+        return chat_or_none(self.snapshot.chat_configuration)
 
 
 @strawberry.type
@@ -225,30 +224,3 @@ class PersonaConnection:
     @strawberry.field(description="Counted only when asked for.")
     async def total_count(self) -> int:
         return await pages.count_personas(self.actor, self.where)
-
-
-@strawberry.type(description="What a live call or chat runs with: production, never the draft.")
-class LiveConfiguration:
-    persona_id: strawberry.ID
-    version: int
-    name: str
-    memory: bool
-    channel: Channel
-    requested_locale: Locale | None
-    voice: VoiceConfiguration | None = strawberry.field(
-        description="For VOICE: exact locale, else same language, else the first locale."
-    )
-    chat: ChatConfiguration | None = strawberry.field(description="For CHAT.")
-
-    @classmethod
-    def from_result(cls, live: LiveConfigurationResult) -> Self:
-        return cls(
-            persona_id=strawberry.ID(ids.persona_id(live.persona_id)),
-            version=live.version,
-            name=live.name,
-            memory=live.memory,
-            channel=live.channel,
-            requested_locale=Locale(live.requested_locale) if live.requested_locale else None,
-            voice=_voice(live.voice),
-            chat=_chat(live.chat),
-        )

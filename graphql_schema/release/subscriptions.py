@@ -11,7 +11,7 @@ from app.release.events import PublishEvent
 from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.fanout import SharedBySubscribers
-from graphql_schema.types import Persona, PersonaVersion
+from graphql_schema.personas.types import Persona, PersonaVersion
 
 
 @strawberry.type

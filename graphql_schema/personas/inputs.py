@@ -5,8 +5,8 @@ from typing import TypeVar
 import strawberry
 
 from app.personas import documents
+from graphql_schema.personas.types import FirstSpeaker
 from graphql_schema.scalars import Locale
-from graphql_schema.types import FirstSpeaker
 
 T = TypeVar("T")
 

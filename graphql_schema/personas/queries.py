@@ -1,18 +1,14 @@
-"""Queries. Unknown and malformed ids read as null; malformed arguments are GraphQL errors."""
+"""Persona queries. Unknown and malformed ids read as null; bad arguments are GraphQL errors."""
 
 import strawberry
 
 from app.library.catalog import load_catalog
 from app.personas import drafts, pages
-from app.release import live
 from graphql_schema import ids
-from graphql_schema.catalog_types import Channel, LanguageModel, Node, Voice
 from graphql_schema.context import Info
-from graphql_schema.keys import ApiKeyQuery
+from graphql_schema.library.types import LanguageModel, Node, Voice
 from graphql_schema.pagination import PageInfo, after_cursor, page_size
-from graphql_schema.scalars import Locale, query_locale
-from graphql_schema.types import (
-    LiveConfiguration,
+from graphql_schema.personas.types import (
     Persona,
     PersonaConnection,
     PersonaEdge,
@@ -29,7 +25,7 @@ async def _persona(info: Info, global_id: str) -> Persona | None:
 
 
 @strawberry.type
-class Query(ApiKeyQuery):
+class PersonaQuery:
     @strawberry.field
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         decoded = ids.decode(id)
@@ -71,24 +67,3 @@ class Query(ApiKeyQuery):
             actor=info.context.actor,
             where=where,
         )
-
-    @strawberry.field(description="Every voice, or those that can speak the locale.")
-    def voices(self, locale: Locale | None = None) -> list[Voice]:
-        return [Voice.from_catalog(v) for v in load_catalog().voices_for(query_locale(locale))]
-
-    @strawberry.field(description="Every language model, or those offered for the channel.")
-    def language_models(self, channel: Channel | None = None) -> list[LanguageModel]:
-        return [LanguageModel.from_catalog(m) for m in load_catalog().models_for(channel)]
-
-    @strawberry.field(description="Production only; null before the first publish.")
-    async def live_configuration(
-        self, info: Info, persona_id: strawberry.ID, channel: Channel, locale: Locale | None = None
-    ) -> LiveConfiguration | None:
-        requested = query_locale(locale)
-        object_id = ids.decode_object_id(persona_id, "Persona")
-        if object_id is None:
-            return None
-        answer = await live.live_configuration(
-            info.context.actor, object_id, channel, requested, info.context.productions
-        )
-        return LiveConfiguration.from_result(answer) if answer else None

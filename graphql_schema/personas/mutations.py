@@ -1,4 +1,4 @@
-"""Mutations: one input, one payload, errors as data. Each delegates to one service call."""
+"""Draft mutations: one input, one payload, errors as data. Each delegates to one service call."""
 
 from collections.abc import Awaitable, Callable
 
@@ -8,25 +8,20 @@ from beanie import PydanticObjectId
 from app.personas import documents, drafts
 from app.personas.errors import PersonaNotFound
 from app.platform.errors import InvalidInput, Problem
-from app.release import deletion, publishing
 from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError, attempt
-from graphql_schema.inputs import (
+from graphql_schema.personas.inputs import (
     CreatePersonaInput,
-    DeletePersonaInput,
     DiscardDraftInput,
-    PublishPersonaInput,
     RemoveVoiceConfigurationInput,
     RestorePersonaVersionInput,
-    RollbackPersonaInput,
     SetChatConfigurationInput,
     SetVoiceConfigurationInput,
     UpdatePersonaInput,
     given,
 )
-from graphql_schema.keys import ApiKeyMutation
-from graphql_schema.types import Persona, PersonaVersion
+from graphql_schema.personas.types import Persona
 
 
 @strawberry.type
@@ -35,20 +30,7 @@ class PersonaPayload:
     user_errors: list[UserError]
 
 
-@strawberry.type
-class PublishPersonaPayload:
-    persona: Persona | None
-    version: PersonaVersion | None
-    user_errors: list[UserError]
-
-
-@strawberry.type
-class DeletePersonaPayload:
-    deleted_id: strawberry.ID | None
-    user_errors: list[UserError]
-
-
-def _persona_id(global_id: str, field: str) -> PydanticObjectId:
+def persona_object_id(global_id: str, field: str) -> PydanticObjectId:
     object_id = ids.decode_object_id(global_id, "Persona")
     if object_id is None:
         raise PersonaNotFound((field,))
@@ -62,22 +44,8 @@ async def _persona_payload(call: Callable[[], Awaitable[documents.Persona]]) -> 
     )
 
 
-async def _publish_payload(
-    call: Callable[[], Awaitable[tuple[documents.Persona, documents.PersonaVersion]]],
-) -> PublishPersonaPayload:
-    published, errors = await attempt(call)
-    if published is None:
-        return PublishPersonaPayload(persona=None, version=None, user_errors=errors)
-    persona, version = published
-    return PublishPersonaPayload(
-        persona=Persona.from_document(persona),
-        version=PersonaVersion.from_document(version),
-        user_errors=[],
-    )
-
-
 @strawberry.type
-class Mutation(ApiKeyMutation):
+class PersonaMutation:
     @strawberry.mutation
     async def create_persona(self, info: Info, input: CreatePersonaInput) -> PersonaPayload:
         spec = drafts.NewPersona(
@@ -95,7 +63,7 @@ class Mutation(ApiKeyMutation):
         return await _persona_payload(
             lambda: drafts.update_persona(
                 info.context.actor,
-                _persona_id(input.id, "id"),
+                persona_object_id(input.id, "id"),
                 input.expected_revision,
                 given(input.name),
                 given(input.memory),
@@ -109,7 +77,7 @@ class Mutation(ApiKeyMutation):
         return await _persona_payload(
             lambda: drafts.set_voice_configuration(
                 info.context.actor,
-                _persona_id(input.persona_id, "personaId"),
+                persona_object_id(input.persona_id, "personaId"),
                 input.expected_revision,
                 input.configuration.to_document(),
             )
@@ -122,7 +90,7 @@ class Mutation(ApiKeyMutation):
         return await _persona_payload(
             lambda: drafts.remove_voice_configuration(
                 info.context.actor,
-                _persona_id(input.persona_id, "personaId"),
+                persona_object_id(input.persona_id, "personaId"),
                 input.expected_revision,
                 input.locale,
             )
@@ -137,7 +105,7 @@ class Mutation(ApiKeyMutation):
                 message = "Pass a configuration, or null to remove the chat configuration."
                 raise InvalidInput([Problem(("configuration",), message)])
             config = input.configuration.to_document() if input.configuration else None
-            persona_id = _persona_id(input.persona_id, "personaId")
+            persona_id = persona_object_id(input.persona_id, "personaId")
             return await drafts.set_chat_configuration(
                 info.context.actor, persona_id, input.expected_revision, config
             )
@@ -145,24 +113,11 @@ class Mutation(ApiKeyMutation):
         return await _persona_payload(call)
 
     @strawberry.mutation
-    async def publish_persona(
-        self, info: Info, input: PublishPersonaInput
-    ) -> PublishPersonaPayload:
-        return await _publish_payload(
-            lambda: publishing.publish_persona(
-                info.context.actor,
-                _persona_id(input.persona_id, "personaId"),
-                input.expected_revision,
-                given(input.note),
-            )
-        )
-
-    @strawberry.mutation
     async def discard_draft(self, info: Info, input: DiscardDraftInput) -> PersonaPayload:
         return await _persona_payload(
             lambda: drafts.discard_draft(
                 info.context.actor,
-                _persona_id(input.persona_id, "personaId"),
+                persona_object_id(input.persona_id, "personaId"),
                 input.expected_revision,
             )
         )
@@ -174,28 +129,8 @@ class Mutation(ApiKeyMutation):
         return await _persona_payload(
             lambda: drafts.restore_persona_version(
                 info.context.actor,
-                _persona_id(input.persona_id, "personaId"),
+                persona_object_id(input.persona_id, "personaId"),
                 input.expected_revision,
                 input.version,
             )
         )
-
-    @strawberry.mutation
-    async def rollback_persona(
-        self, info: Info, input: RollbackPersonaInput
-    ) -> PublishPersonaPayload:
-        return await _publish_payload(
-            lambda: publishing.rollback_persona(
-                info.context.actor,
-                _persona_id(input.persona_id, "personaId"),
-                input.version,
-                given(input.note),
-            )
-        )
-
-    @strawberry.mutation
-    async def delete_persona(self, info: Info, input: DeletePersonaInput) -> DeletePersonaPayload:
-        _, errors = await attempt(
-            lambda: deletion.delete_persona(info.context.actor, _persona_id(input.id, "id"))
-        )
-        return DeletePersonaPayload(deleted_id=None if errors else input.id, user_errors=errors)
