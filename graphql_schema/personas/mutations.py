@@ -1,10 +1,12 @@
 """Draft mutations: one input, one payload, errors as data. Each delegates to one service call."""
 
 from collections.abc import Awaitable, Callable
+from typing import Concatenate, ParamSpec, Protocol
 
 import strawberry
 from beanie import PydanticObjectId
 
+from app.access.principal import Principal
 from app.personas import documents, drafts
 from app.personas.errors import PersonaNotFound
 from app.platform.errors import InvalidInput, Problem
@@ -22,6 +24,8 @@ from graphql_schema.personas.inputs import (
     given,
 )
 from graphql_schema.personas.types import Persona
+
+P = ParamSpec("P")
 
 
 @strawberry.type
@@ -41,6 +45,31 @@ async def _persona_payload(call: Callable[[], Awaitable[documents.Persona]]) -> 
     persona, errors = await attempt(call)
     return PersonaPayload(
         persona=Persona.from_document(persona) if persona else None, user_errors=errors
+    )
+
+
+class DraftEdit(Protocol):
+    persona_id: strawberry.ID
+    expected_revision: int
+
+
+DraftWrite = Callable[
+    Concatenate[Principal, PydanticObjectId, int, P], Awaitable[documents.Persona]
+]
+
+
+async def _edit(
+    info: Info, input: DraftEdit, write: DraftWrite[P], *args: P.args, **kwargs: P.kwargs
+) -> PersonaPayload:
+    """The shape of every draft edit: the caller, the persona its input names, its revision."""
+    return await _persona_payload(
+        lambda: write(
+            info.context.actor,
+            persona_object_id(input.persona_id, "personaId"),
+            input.expected_revision,
+            *args,
+            **kwargs,
+        )
     )
 
 
@@ -74,27 +103,15 @@ class PersonaMutation:
     async def set_voice_configuration(
         self, info: Info, input: SetVoiceConfigurationInput
     ) -> PersonaPayload:
-        return await _persona_payload(
-            lambda: drafts.set_voice_configuration(
-                info.context.actor,
-                persona_object_id(input.persona_id, "personaId"),
-                input.expected_revision,
-                input.configuration.to_document(),
-            )
+        return await _edit(
+            info, input, drafts.set_voice_configuration, input.configuration.to_document()
         )
 
     @strawberry.mutation
     async def remove_voice_configuration(
         self, info: Info, input: RemoveVoiceConfigurationInput
     ) -> PersonaPayload:
-        return await _persona_payload(
-            lambda: drafts.remove_voice_configuration(
-                info.context.actor,
-                persona_object_id(input.persona_id, "personaId"),
-                input.expected_revision,
-                input.locale,
-            )
-        )
+        return await _edit(info, input, drafts.remove_voice_configuration, input.locale)
 
     @strawberry.mutation
     async def set_chat_configuration(
@@ -114,23 +131,10 @@ class PersonaMutation:
 
     @strawberry.mutation
     async def discard_draft(self, info: Info, input: DiscardDraftInput) -> PersonaPayload:
-        return await _persona_payload(
-            lambda: drafts.discard_draft(
-                info.context.actor,
-                persona_object_id(input.persona_id, "personaId"),
-                input.expected_revision,
-            )
-        )
+        return await _edit(info, input, drafts.discard_draft)
 
     @strawberry.mutation
     async def restore_persona_version(
         self, info: Info, input: RestorePersonaVersionInput
     ) -> PersonaPayload:
-        return await _persona_payload(
-            lambda: drafts.restore_persona_version(
-                info.context.actor,
-                persona_object_id(input.persona_id, "personaId"),
-                input.expected_revision,
-                input.version,
-            )
-        )
+        return await _edit(info, input, drafts.restore_persona_version, input.version)
