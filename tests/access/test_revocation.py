@@ -22,6 +22,7 @@ from tests.support.client import (
     REVOKE_KEY,
     UPDATE,
     GraphQLClient,
+    random_key,
     voice_input,
 )
 from tests.support.processes import Server, graphql_async, serving_two
@@ -36,10 +37,6 @@ REVOCATION_WAIT = 2 * (TTL_SECONDS + WATCH_INTERVAL_SECONDS)
 
 def _bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
-
-
-def _random_key() -> str:
-    return f"pa_{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
 
 
 def _key_lookups(command_log: CommandLog) -> int:
@@ -93,12 +90,12 @@ async def test_a_cached_key_revoked_on_the_same_app_is_refused_at_once(
 async def test_an_unknown_key_is_refused_and_later_keys_still_work(
     api: GraphQLClient, command_log: CommandLog
 ) -> None:
-    unknown = _random_key()
+    unknown = random_key()
     command_log.targets.clear()
     assert [await _status(api, unknown) for _ in range(BURST)] == [401] * BURST
     assert _key_lookups(command_log) <= 2, command_log.targets  # its refusal is remembered
 
-    flood = await asyncio.gather(*(_status(api, _random_key()) for _ in range(BURST)))
+    flood = await asyncio.gather(*(_status(api, random_key()) for _ in range(BURST)))
     assert flood == [401] * BURST
     assert await _status(api, api.key) == 200
 

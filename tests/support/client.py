@@ -1,6 +1,7 @@
 """A small GraphQL-over-HTTP client and factories for the tests."""
 
 import base64
+import secrets
 from typing import Any
 
 import httpx
@@ -71,6 +72,11 @@ KEY_FIELDS = "id name role prefix createdAt lastUsedAt revokedAt"
 CREATE_KEY = _mutation("createApiKey", "CreateApiKeyInput", f"key apiKey {{ {KEY_FIELDS} }}")
 REVOKE_KEY = _mutation("revokeApiKey", "RevokeApiKeyInput", f"apiKey {{ {KEY_FIELDS} }}")
 API_KEYS = f"{{ apiKeys {{ {KEY_FIELDS} }} }}"
+
+
+def random_key() -> str:
+    """A key of the right shape that no workspace issued."""
+    return f"pa_{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
 
 
 def voice_input(**overrides: Any) -> dict[str, Any]:
