@@ -14,8 +14,11 @@ from typing import Any
 from app.access.documents import Workspace
 from app.access.principal import Principal
 from app.personas.documents import GRAM_SIZES, Persona, PersonaStatus, folded
+from app.personas.validation import MAX_NAME
 
 MAX_PAGE = 100
+# A needle longer than a name may be never matches one.
+MAX_SEARCH = MAX_NAME
 _WIDEN = 4
 
 

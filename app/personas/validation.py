@@ -4,6 +4,7 @@ from app.library.catalog import Catalog, Channel
 from app.library.locales import InvalidLocale, canonical_locale
 from app.personas.documents import ChatConfiguration, FirstSpeaker, Snapshot, VoiceConfiguration
 from app.platform.errors import ErrorCode, Problem
+from app.platform.quoting import quoted
 from app.platform.text import Path, check_text
 
 MAX_NAME = 200
@@ -30,9 +31,11 @@ def _check_temperature(value: float, path: Path) -> list[Problem]:
 def _check_model(key: str, channel: Channel, path: Path, catalog: Catalog) -> list[Problem]:
     model = catalog.models.get(key)
     if model is None:
-        return [Problem((*path, "modelKey"), f"Unknown language model {key!r}.")]
+        return [Problem((*path, "modelKey"), f"Unknown language model {quoted(key)}.")]
     if channel not in model.channels:
-        return [Problem((*path, "modelKey"), f"Model {key!r} is not available for {channel}.")]
+        return [
+            Problem((*path, "modelKey"), f"Model {quoted(key)} is not available for {channel}.")
+        ]
     return []
 
 
@@ -48,7 +51,7 @@ def check_voice(
         problems.append(Problem((*path, "locale"), f"{exc}."))
     voice = catalog.voices.get(config.voice_key)
     if voice is None:
-        problems.append(Problem((*path, "voiceKey"), f"Unknown voice {config.voice_key!r}."))
+        problems.append(Problem((*path, "voiceKey"), f"Unknown voice {quoted(config.voice_key)}."))
     elif locale is not None and not voice.speaks(locale):
         message = (
             f"Voice {voice.key!r} cannot speak {locale}; it speaks {', '.join(voice.locales)}."
