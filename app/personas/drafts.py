@@ -30,6 +30,7 @@ from app.personas.validation import MAX_NAME, check_chat, check_voice, check_voi
 from app.platform.clock import utcnow
 from app.platform.errors import ErrorCode, InvalidInput, Problem
 from app.platform.text import check_name
+from app.platform.transactions import run_transaction
 
 
 @dataclass(frozen=True)
@@ -153,8 +154,7 @@ async def create_persona(actor: Principal, spec: NewPersona) -> Persona:
         await personas.insert_one(persona.stored(), session=session)
         return persona
 
-    async with personas.database.client.start_session() as session:
-        return await session.with_transaction(insert)
+    return await run_transaction(personas.database.client, insert, path=())
 
 
 async def update_persona(
@@ -244,8 +244,7 @@ async def delete_persona(actor: Principal, persona_id: PydanticObjectId) -> None
             {"_id": actor.workspace_id}, {"$inc": {"persona_count": -1}}, session=session
         )
 
-    async with personas.database.client.start_session() as session:
-        await session.with_transaction(remove)
+    await run_transaction(personas.database.client, remove, path=("id",))
 
 
 async def discard_draft(
