@@ -9,7 +9,8 @@ from app.access.keys import workspace_named
 from app.platform.database import MongoDatabase
 from app.platform.errors import ErrorCode, InvalidInput
 from app.platform.text import check_free_text, check_name
-from tests.support.client import CREATE, CREATE_KEY, UPDATE, GraphQLClient, mutate, stored
+from tests.release.publishing import create, publishable
+from tests.support.client import CREATE, CREATE_KEY, UPDATE, GraphQLClient, mutate, publish, stored
 
 PATH = ("draft", "name")
 DECOMPOSED = "Cafe\u0301 Ame\u0301lie"  # "e" + COMBINING ACUTE ACCENT, twice
@@ -246,3 +247,17 @@ async def test_create_api_key_stores_nfc_and_refuses_hostile_names(
     assert made["apiKey"]["name"] == COMPOSED
     doc = await database["api_keys"].find_one({"name": COMPOSED})
     assert doc is not None
+
+
+async def test_a_publish_note_refuses_nul_and_publishes_nothing(
+    api: GraphQLClient, database: MongoDatabase
+) -> None:
+    persona = await create(api, **publishable())
+
+    refused = await publish(api, persona, note="Release\x00")
+
+    assert _refusal(refused) == [("INVALID", ["note"])]
+    assert await database["persona_versions"].count_documents({}) == 0
+    published = await publish(api, persona, note="Release \u202e\u200b\tnotes")
+    assert published["userErrors"] == []
+    assert published["version"]["note"] == "Release \u202e\u200b\tnotes"
