@@ -5,7 +5,7 @@ from app.library.locales import InvalidLocale, canonical_locale
 from app.personas.documents import ChatConfiguration, FirstSpeaker, Snapshot, VoiceConfiguration
 from app.platform.errors import ErrorCode, Problem
 from app.platform.quoting import quoted
-from app.platform.text import Path, check_text
+from app.platform.text import Path, check_free_text, check_text
 
 MAX_NAME = 200
 MAX_PROMPT = 32_000
@@ -16,9 +16,11 @@ DURATION = (10, 14_400)
 
 
 def check_note(note: str | None, path: Path) -> list[Problem]:
-    if note is not None and len(note) > MAX_NOTE:
+    if note is None:
+        return []
+    if len(note) > MAX_NOTE:
         return [Problem(path, f"Note must be at most {MAX_NOTE} characters.")]
-    return []
+    return check_free_text(note, path, "Note")
 
 
 def _check_temperature(value: float, path: Path) -> list[Problem]:
@@ -59,9 +61,14 @@ def check_voice(
         problems.append(Problem((*path, "voiceKey"), message, ErrorCode.VOICE_LOCALE_MISMATCH))
     problems += _check_model(config.model_key, Channel.VOICE, path, catalog)
     problems += _check_temperature(config.temperature, path)
-    if config.first_message is not None and len(config.first_message) > MAX_FIRST_MESSAGE:
-        message = f"First message must be at most {MAX_FIRST_MESSAGE} characters."
-        problems.append(Problem((*path, "firstMessage"), message))
+    if config.first_message is not None:
+        if len(config.first_message) > MAX_FIRST_MESSAGE:
+            message = f"First message must be at most {MAX_FIRST_MESSAGE} characters."
+            problems.append(Problem((*path, "firstMessage"), message))
+        else:
+            problems += check_free_text(
+                config.first_message, (*path, "firstMessage"), "First message"
+            )
     low, high = DURATION
     if not low <= config.max_duration_seconds <= high:
         message = f"Max duration must be between {low} and {high} seconds."
