@@ -54,7 +54,7 @@ def test_a_database_that_keeps_dying_is_restarted_ever_more_slowly(
         pid = 0
         for restarts in range(1, 5):
             pid = restarted(uri, kill_database(uri))
-            eventually(lambda: supervised.restarts == restarts, what="the restart being counted")
+            eventually(lambda n=restarts: supervised.restarts == n, what="the restart counted")  # type: ignore[misc]
     delays = [
         record.getMessage().rpartition(" in ")[2]
         for record in caplog.records

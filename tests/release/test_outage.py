@@ -72,6 +72,12 @@ def _assert_refused(response: httpx.Response) -> None:
     assert error["message"] == "The database is unavailable; try again shortly."
 
 
+def _created(writer: Server, name: str) -> dict[str, Any]:
+    created = graphql(writer, CREATE, input={"name": name, "voiceConfigurations": [voice_input()]})
+    persona: dict[str, Any] = created["createPersona"]["persona"]
+    return persona
+
+
 def _publish_edit(writer: Server, persona: dict[str, Any], name: str) -> None:
     edit = {"id": persona["id"], "expectedRevision": persona["revision"], "name": name}
     revision = graphql(writer, UPDATE, input=edit)["updatePersona"]["persona"]["revision"]
@@ -82,9 +88,7 @@ def test_call_starts_are_served_stale_through_an_outage_and_catch_up_after(
     servers: tuple[Server, Server], database: EmbeddedDatabase
 ) -> None:
     writer, reader = servers
-    created = graphql(writer, CREATE, input={"name": "Live", "voiceConfigurations": [voice_input()]})
-    persona = created["createPersona"]["persona"]
-    pid = persona["id"]
+    pid = _created(writer, "Live")["id"]
     graphql(writer, PUBLISH, input={"personaId": pid, "expectedRevision": 1})
     fresh = eventually(lambda: graphql(reader, LIVE, id=pid)["liveConfiguration"])
     assert fresh == {"version": 1, "name": "Live"}
@@ -102,7 +106,7 @@ def test_call_starts_are_served_stale_through_an_outage_and_catch_up_after(
     assert "errors" not in body
     # Writes, and reads that need the database, are refused at once, on both servers.
     for server in (writer, reader):
-        refused, took = _timed(lambda s=server: _post(s, CREATE, input={"name": "Refused"}))  # type: ignore[misc]
+        refused, took = _timed(lambda s=server: _post(s, CREATE, input={"name": "Refused"}))
         _assert_refused(refused)
         assert took < 5.0  # about a second even on a loaded machine; the driver alone waits 5
     _assert_refused(_post(reader, "query($id: ID!) { persona(id: $id) { id } }", id=pid))
@@ -131,8 +135,7 @@ def test_what_the_process_does_not_hold_is_refused_in_an_outage(
     servers: tuple[Server, Server], database: EmbeddedDatabase
 ) -> None:
     writer, reader = servers
-    created = graphql(writer, CREATE, input={"name": "Cold", "voiceConfigurations": [voice_input()]})
-    pid = created["createPersona"]["persona"]["id"]  # never published: no news of it to hold
+    pid = _created(writer, "Cold")["id"]  # never published: no news of it to hold
     graphql(reader, "{ voices { key } }")  # the reader knows the key, not the persona
     kill_database(database.uri)
     eventually(lambda: _probe(reader, "/readyz") == 503, what="/readyz failing")
