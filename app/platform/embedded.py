@@ -2,6 +2,7 @@
 
 import contextlib
 import ctypes
+import fcntl
 import logging
 import signal
 import socket
@@ -90,6 +91,20 @@ class EmbeddedDatabase:
         self.uri_file = self.data_dir / "secantusd.uri"
         self._port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
+
+    def in_use(self) -> bool:
+        """Whether a running daemon holds the data directory (its storage engine's lock)."""
+        lock = self.data_dir / "db" / "WiredTiger.lock"
+        try:
+            with lock.open("r+b") as file:
+                try:
+                    fcntl.lockf(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    return True
+                fcntl.lockf(file, fcntl.LOCK_UN)
+        except FileNotFoundError:
+            pass
+        return False
 
     @property
     def process(self) -> "subprocess.Popen[bytes] | None":
