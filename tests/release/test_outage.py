@@ -113,6 +113,10 @@ def test_call_starts_are_served_stale_through_an_outage_and_catch_up_after(
     ready, took = _timed(lambda: _probe(reader, "/readyz"))
     assert (ready, took < 5.0) == (503, True)
     eventually(lambda: _probe(reader, "/healthz") == 503, what="/healthz failing")
+    # Longer than the key's cache life by now: the key it granted is honoured all the same.
+    later = _post(reader, LIVE, id=pid)
+    assert later.json()["data"] == {"liveConfiguration": {"version": 1, "name": "Live"}}
+    assert later.json()["extensions"]["stale"]["since"] == body["extensions"]["stale"]["since"]
 
     database.restart()
     eventually(lambda: _probe(reader, "/readyz") == 200, what="/readyz passing again")
