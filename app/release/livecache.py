@@ -41,14 +41,16 @@ class _Entry:
         return self.production.version if self.production else 0
 
 
-def _always() -> bool:
-    return True
+def _never() -> datetime | None:
+    return None
 
 
 class ProductionCache:
-    def __init__(self, size: int = DEFAULT_SIZE, reachable: Callable[[], bool] = _always) -> None:
+    def __init__(
+        self, size: int = DEFAULT_SIZE, down_since: Callable[[], datetime | None] = _never
+    ) -> None:
         self.size = size
-        self.reachable = reachable  # whether the database is believed to answer
+        self.down_since = down_since  # since when the database is believed gone; None: it answers
         self.hits = 0
         self.misses = 0
         # Since when news may have been missed (the change stream is down); None: current.
@@ -75,10 +77,12 @@ class ProductionCache:
     ) -> tuple[Production | None, datetime | None]:
         """`get`, and since when the answer may be behind the news (None: it is current)."""
         entry = self._entries.get(persona_id)
-        stale_since = self.stale_since
-        if entry is not None and (stale_since is None or not self.reachable()):
+        stale_since, down_since = self.stale_since, self.down_since()
+        if entry is not None and (stale_since is None or down_since is not None):
             self.hits += 1
             self._entries.move_to_end(persona_id)
+            # Whichever was seen first is when news could first have been missed.
+            stale_since = min(filter(None, (stale_since, down_since)), default=None)
         else:
             self.misses += 1
             try:

@@ -50,7 +50,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         monitor = DatabaseMonitor(app.state.database, timeout=settings.database_timeout_seconds)
         app.state.database_monitor = monitor
         monitor.start()
-        productions = ProductionCache(reachable=lambda: monitor.reachable)
+        productions = ProductionCache(down_since=lambda: monitor.down_since)
         app.state.events = EventHub(PersonaVersion.get_pymongo_collection().database, productions)
         app.state.key_watch = KeyWatch(principal_from)  # closes the sockets of revoked keys
         await app.state.events.start()

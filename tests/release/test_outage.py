@@ -119,8 +119,9 @@ def test_call_starts_are_served_stale_through_an_outage_and_catch_up_after(
     assert later.json()["extensions"]["stale"]["since"] == body["extensions"]["stale"]["since"]
 
     database.restart()
-    eventually(lambda: _probe(reader, "/readyz") == 200, what="/readyz passing again")
-    assert _probe(reader, "/healthz") == 200
+    for server in (writer, reader):
+        eventually(lambda s=server: _probe(s, "/readyz") == 200, what="/readyz passing again")  # type: ignore[misc]
+        assert _probe(server, "/healthz") == 200
     current = graphql(writer, "query($id: ID!) { persona(id: $id) { revision } }", id=pid)
     _publish_edit(writer, {"id": pid, **current["persona"]}, "Live 2")
 
