@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 INTERVAL_SECONDS = 0.5
 PING_TIMEOUT_SECONDS = 1.0
+# A busy database may miss one ping; requests that find it gone say so at once (failed()).
+MISSES_BEFORE_DOWN = 2
 
 
 class DatabaseMonitor:
@@ -32,6 +34,7 @@ class DatabaseMonitor:
         self.timeout = timeout
         self.down_since: datetime | None = None  # wall clock, for people and responses
         self._down_at: float | None = None  # monotonic, for durations
+        self._misses = 0
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -56,9 +59,10 @@ class DatabaseMonitor:
 
     async def check(self) -> bool:
         reachable = await is_reachable(self.database, self.timeout)
+        self._misses = 0 if reachable else self._misses + 1
         if reachable:
             self.answered()
-        else:
+        elif self._misses >= MISSES_BEFORE_DOWN:
             self.failed()
         return reachable
 
