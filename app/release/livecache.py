@@ -7,11 +7,10 @@ reads its own write. A fill that raced with any news is served but not kept, and
 never replaces a newer version with an older one: nothing older than the news already
 heard is served after it.
 
-When the change stream fails (the database is away), what is held is kept and served
-stale (stale-if-error): with the database unreachable a call start gets the production
-this process last knew, told since when it may be behind; with the database answering
-it is read afresh. When the stream resumes everything held is dropped, so nothing
-missed meanwhile is served.
+While the database is unreachable, what is held is served stale (stale-if-error): a call
+start gets the production this process last knew, told since when it may be behind. When
+only the change stream fails, the database answering, it is read afresh instead. When the
+stream resumes everything held is dropped, so nothing missed meanwhile is served.
 """
 
 import weakref
