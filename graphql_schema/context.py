@@ -1,6 +1,7 @@
 """What every resolver may see of the request it serves."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -31,6 +32,8 @@ class Context:
     connection_params: dict[str, object] | None = None
     # Set when this process hears every publish (change streams): then call starts read it.
     productions: ProductionCache | None = None
+    # Set by a resolver that answered from memory while news could not reach it (an outage).
+    stale_since: datetime | None = None
     versions: DataLoader[VersionWindow, list[PersonaVersion]] = field(
         default_factory=_version_loader
     )

@@ -1,6 +1,7 @@
 """What a live call or chat runs with: production, from memory where the process can."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from beanie import PydanticObjectId
 
@@ -22,6 +23,8 @@ class LiveConfiguration:
     requested_locale: str | None
     voice: VoiceConfiguration | None
     chat: ChatConfiguration | None
+    # Set when served from memory while the database is away: since when it may be behind.
+    stale_since: datetime | None = None
 
 
 def pick_voice(
@@ -48,8 +51,9 @@ async def live_configuration(
     productions: ProductionCache | None = None,
 ) -> LiveConfiguration | None:
     """What a live call or chat runs with: production only, None before the first publish."""
+    stale_since = None
     if productions is not None:
-        production = await productions.get(actor.workspace_id, persona_id)
+        production, stale_since = await productions.read(actor.workspace_id, persona_id)
     else:
         persona = await find_persona(actor.workspace_id, persona_id)
         production = persona.production if persona else None
@@ -69,4 +73,5 @@ async def live_configuration(
         requested_locale=locale,
         voice=voice,
         chat=chat,
+        stale_since=stale_since,
     )

@@ -58,4 +58,8 @@ class ReleaseQuery:
         answer = await live.live_configuration(
             info.context.actor, object_id, channel, requested, info.context.productions
         )
-        return LiveConfiguration.from_result(answer) if answer else None
+        if answer is None:
+            return None
+        if answer.stale_since is not None:
+            info.context.stale_since = answer.stale_since  # told in the response's extensions
+        return LiveConfiguration.from_result(answer)
