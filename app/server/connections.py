@@ -9,7 +9,8 @@
   closed at once, before it holds a file descriptor idle (uvicorn alone answers 503 only
   once a request's headers have arrived).
 - A websocket whose client stopped reading cannot take its close frame, and uvicorn's
-  close only waits for the buffer to drain: it is dropped `close_timeout` seconds later.
+  close only waits for the buffer to drain: it is dropped `request_read_timeout` seconds
+  after the app closed it.
 """
 
 import asyncio
@@ -96,9 +97,21 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 
 
 class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        # How long a client has to take our close frame: as long as it has to send a request.
+        self.close_timeout = getattr(config, "request_read_timeout", DEFAULT_READ_TIMEOUT)
+
     async def send(self, message: Any) -> None:
-        if message["type"] == "websocket.close" and not self.writable.is_set():
-            # The client is not reading: the close frame waits behind what it has not read.
+        if message["type"] == "websocket.close":
+            # A client that is not reading gets the close frame only behind what it has not
+            # read, if ever (uvicorn may not even send it until the buffer drains).
             self.loop.call_later(self.close_timeout, self._drop_if_open)
         await super().send(message)
 

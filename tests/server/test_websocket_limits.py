@@ -8,7 +8,8 @@ import asyncio
 import json
 import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,14 +20,18 @@ from websockets.typing import Subprotocol
 
 from app.access.keys import issue_key, workspace_named
 from app.access.principal import Role
+from app.platform.embedded import EmbeddedDatabase
 from app.platform.settings import Settings
-from tests.support.client import PUBLISH, GraphQLClient, voice_input
+from tests.support.client import CREATE, PUBLISH, GraphQLClient, random_key, voice_input
 from tests.support.inprocess import stock_uvicorn
+from tests.support.processes import Server, graphql_async, serving
 from tests.support.ws import PROTOCOL, GraphQLWebSocket, graphql_ws
 
 PER_KEY = 3
 PER_WORKSPACE = 5
 QUEUED = 64 * 1024
+SLOW_SOCKETS = 10
+BODY_LIMIT = 1_048_576  # the default, for HTTP bodies and websocket messages alike
 PROMPTS = "voiceConfigurations { prompt }"
 LARGE_EVENTS = f"""subscription {{ personaPublished {{
   persona {{ draft {{ {PROMPTS} }} production {{ snapshot {{ {PROMPTS} }} }} }}
@@ -217,3 +222,84 @@ async def test_a_client_that_does_not_read_is_closed_4408(
     assert closed.rcvd.code == 4408
     assert received < 20  # the rest were dropped, not kept waiting
     _no_tracebacks(caplog)
+
+
+# The same bounds through a real `serve`, with uvicorn's own layer in front of the app.
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, mongo_server: EmbeddedDatabase
+) -> Iterator[Server]:
+    with serving(
+        tmp_path_factory.mktemp("sockets"),
+        MONGODB_URI=mongo_server.uri,
+        REQUEST_READ_TIMEOUT="1",  # also how long a dropped socket has to read its close
+    ) as running:
+        yield running
+
+
+def _served_connections(server: Server) -> int:
+    """The server's end of its open TCP connections (IPv4 loopback), from /proc/net/tcp."""
+    port = f":{int(server.url.rsplit(':', 1)[1]):04X}"
+    rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    return sum(1 for row in rows if row[1].endswith(port) and row[3] == "01")  # ESTABLISHED
+
+
+def _rss_bytes(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return (
+        int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
+        * 1024
+    )
+
+
+async def test_serve_refuses_an_oversized_message_before_the_app(server: Server) -> None:
+    async with graphql_ws(f"{server.url}/graphql", server.key) as socket:
+        await socket.connection.send("x" * (BODY_LIMIT + 1))
+        code, reason = await _close_of(socket)
+    assert code == 1009
+    assert "A message may be" not in reason  # uvicorn's websockets refused it, not the app
+
+
+async def test_a_key_in_the_query_string_is_not_logged(server: Server) -> None:
+    secret = random_key()
+    async with graphql_ws(f"{server.url}/graphql?authorization={secret}", server.key):
+        pass
+    await asyncio.sleep(0.2)
+    assert any('WebSocket /graphql\\" [accepted]' in line for line in server.lines)  # JSON
+    assert not any(secret in line or "?authorization" in line for line in server.lines)
+
+
+async def test_clients_that_do_not_read_are_dropped_and_memory_is_given_back(
+    server: Server,
+) -> None:
+    created = await graphql_async(
+        server,
+        CREATE,
+        input={"name": "Big", "voiceConfigurations": [voice_input(prompt="😀" * 32_000)]},
+    )
+    persona = created["createPersona"]["persona"]
+    before = _rss_bytes(server.pid)
+    dropped_before = sum("not reading" in line for line in server.lines)
+    url = f"{server.url}/graphql"
+    connections = [await _subscribed(url, server.key, 20) for _ in range(SLOW_SOCKETS)]
+    try:
+        await asyncio.sleep(0.5)  # the subscriptions are registered once their resolvers run
+        await graphql_async(
+            server, PUBLISH, input={"personaId": persona["id"], "expectedRevision": 1}
+        )
+        for _ in range(150):
+            if sum("not reading" in line for line in server.lines) - dropped_before >= SLOW_SOCKETS:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(2)  # past the 1 s they had to take their close frames
+        # The server let go of them, though they never read its close frame to the end.
+        assert _served_connections(server) == 0
+        grown = _rss_bytes(server.pid) - before
+        for connection in connections:
+            await _drain(connection)  # each ends closed: reset, or 4408 when it all fitted
+    finally:
+        for connection in connections:
+            connection.transport.abort()
+    assert grown < 50 * 1024 * 1024, f"the server grew by {grown / 2**20:.0f} MB"

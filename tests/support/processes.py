@@ -39,6 +39,7 @@ class Server:
 
     url: str
     lines: list[str] = field(default_factory=list)
+    pid: int = 0
 
     @property
     def key(self) -> str:
@@ -87,7 +88,7 @@ def serving(data_dir: Path, *, args: Sequence[str] = (), **env: str) -> Iterator
         text=True,
         env=environment(**env),
     )
-    server = Server(f"http://127.0.0.1:{port}")
+    server = Server(f"http://127.0.0.1:{port}", pid=process.pid)
     assert process.stdout is not None
     reader = threading.Thread(target=_collect, args=(process, server.lines))
     reader.start()
