@@ -40,6 +40,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         self.read_timeout: float = getattr(config, "request_read_timeout", DEFAULT_READ_TIMEOUT)
         self.read_timer: asyncio.TimerHandle | None = None
         self.headers_complete = False
+        self.reading_request = False  # between a request's first byte and its last
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -57,16 +58,25 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.headers_complete = False
+        self.reading_request = True
         if self.read_timer is None:
             self._start_reading()
 
     def on_headers_complete(self) -> None:
         self.headers_complete = True
         super().on_headers_complete()
+        if self.pipeline:  # queued behind a request still being answered: not read meanwhile
+            self._stop_reading()
 
     def on_message_complete(self) -> None:
+        self.reading_request = False
         self._stop_reading()
         super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.reading_request and self.read_timer is None and not self.transport.is_closing():
+            self._start_reading()  # a pipelined request's turn: the rest of it is due now
 
     def handle_websocket_upgrade(self) -> None:
         self._stop_reading()  # the websocket has its own handshake and ping timeouts
