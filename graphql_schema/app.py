@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -103,6 +104,8 @@ class KeyWatchedHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         try:
             await super().send_message(message)
+        except WebSocketDisconnected:
+            pass  # the client went: the handler's shutdown ends this socket's operations
         except SocketTooSlow as slow:
             if self.ended:
                 return
