@@ -24,12 +24,13 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from app.access.auth import principal_from
 from app.access.principals import KeyWatch
-from app.access.sockets import SocketQuota, SocketRefused
+from app.access.sockets import SocketQuota, TooManySockets
 from app.platform.requestlog import current_request
 from graphql_schema.context import Context
 from graphql_schema.schema import build_schema, schema
 from graphql_schema.sockets import (
     MALFORMED,
+    TOO_MANY,
     TOO_SLOW,
     BoundedWebSocketAdapter,
     SocketTooSlow,
@@ -85,8 +86,8 @@ class KeyWatchedHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         try:
             await super().handle_connection_init(message)
-        except SocketRefused as refused:
-            await self.websocket.close(refused.code, refused.reason)
+        except TooManySockets as refused:  # raised by on_ws_connect, before the ack
+            await self.websocket.close(TOO_MANY, str(refused))
             return
         if self.connection_acknowledged and (watch := self._watch) is not None:
             watch.watch(self)
@@ -163,7 +164,7 @@ class GraphQLApp(GraphQL[Context, None]):
             raise ConnectionRejectionError()
         state = None if context.request is None else context.request.app.state
         quota: SocketQuota | None = getattr(state, "socket_quota", None)
-        if quota is not None:  # held until the handler ends; SocketRefused (4429) when full
+        if quota is not None:  # held until the handler ends; TooManySockets when full
             context.socket_slot = quota.admit(context.principal)
         if (info := current_request.get()) is not None:
             info.workspace = str(context.principal.workspace_id)

@@ -22,6 +22,7 @@ DEFAULT_BYTES = 1_048_576
 MALFORMED = 4400
 TOO_LARGE = 1009
 TOO_SLOW = 4408
+TOO_MANY = 4429
 MAX_ID = 64  # Strawberry quotes the id in a close reason, which has room for 123 bytes
 MAX_REASON = 123
 _KNOWN = {"connection_init", "ping", "pong", "subscribe", "complete"}

@@ -12,18 +12,9 @@ from beanie import PydanticObjectId
 
 from app.access.principal import Principal
 
-DEFAULT_PER_KEY = 50
-DEFAULT_PER_WORKSPACE = 500
-TOO_MANY = 4429
 
-
-class SocketRefused(Exception):
-    """The socket may not open: close it with `code` and `reason`."""
-
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
+class TooManySockets(Exception):
+    """The key, or its workspace, holds as many open sockets as it may; says which."""
 
 
 @dataclass(eq=False)
@@ -42,20 +33,19 @@ class SocketSlot:
 
 @dataclass
 class SocketQuota:
-    per_key: int = DEFAULT_PER_KEY
-    per_workspace: int = DEFAULT_PER_WORKSPACE
+    per_key: int
+    per_workspace: int
     _keys: Counter[PydanticObjectId] = field(default_factory=Counter)
     _workspaces: Counter[PydanticObjectId] = field(default_factory=Counter)
 
     def admit(self, principal: Principal) -> SocketSlot:
-        """A slot for one more socket of `principal`, or SocketRefused (4429)."""
+        """A slot for one more socket of `principal`, or TooManySockets."""
         key, workspace = principal.key_id, principal.workspace_id
         if key is not None and self._keys[key] >= self.per_key:
-            reason = f"Too many open sockets for this API key ({self.per_key})."
-            raise SocketRefused(TOO_MANY, reason)
+            raise TooManySockets(f"Too many open sockets for this API key ({self.per_key}).")
         if self._workspaces[workspace] >= self.per_workspace:
-            raise SocketRefused(
-                TOO_MANY, f"Too many open sockets for this workspace ({self.per_workspace})."
+            raise TooManySockets(
+                f"Too many open sockets for this workspace ({self.per_workspace})."
             )
         if key is not None:
             self._keys[key] += 1
