@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from app.access.principal import Principal
+from app.access.sockets import SocketSlot
 from app.personas.documents import PersonaVersion
 from app.personas.reads import VersionWindow, versions_in
 from app.release.events import EventHub
@@ -30,6 +31,8 @@ class Context:
     # Set from the API key: by the HTTP middleware, or by a websocket's connection_init.
     principal: Principal | None = None
     connection_params: dict[str, object] | None = None
+    # A websocket's place in its key's and workspace's socket caps, while it is open.
+    socket_slot: SocketSlot | None = None
     # Set when this process hears every publish (change streams): then call starts read it.
     productions: ProductionCache | None = None
     # Set by a resolver that answered from memory while news could not reach it (an outage).
