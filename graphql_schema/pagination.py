@@ -6,7 +6,7 @@ from typing import Protocol, Self, TypeVar
 import strawberry
 from graphql import GraphQLError
 
-from app.personas.pages import MAX_PAGE
+from app.platform.pages import MAX_PAGE
 
 
 class Edge(Protocol):

@@ -31,6 +31,7 @@ from graphql_schema.library.queries import LibraryQuery
 from graphql_schema.library.types import LanguageModel, Voice
 from graphql_schema.personas.mutations import PersonaMutation
 from graphql_schema.personas.queries import PersonaQuery
+from graphql_schema.personas.tools import Tool, ToolMutation, ToolQuery
 from graphql_schema.personas.types import Persona
 from graphql_schema.release.live import ReleaseQuery
 from graphql_schema.release.mutations import ReleaseMutation
@@ -179,8 +180,8 @@ class PersonaSchema(strawberry.Schema):
 
 
 # Each domain contributes its fields; the order here is the order the schema lists them.
-Query = merge_types("Query", (PersonaQuery, LibraryQuery, ReleaseQuery, ApiKeyQuery))
-Mutation = merge_types("Mutation", (PersonaMutation, ReleaseMutation, ApiKeyMutation))
+Query = merge_types("Query", (PersonaQuery, LibraryQuery, ToolQuery, ReleaseQuery, ApiKeyQuery))
+Mutation = merge_types("Mutation", (PersonaMutation, ToolMutation, ReleaseMutation, ApiKeyMutation))
 
 
 def build_schema(introspection: bool = True) -> PersonaSchema:
@@ -198,7 +199,7 @@ def build_schema(introspection: bool = True) -> PersonaSchema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Persona, Voice, LanguageModel],
+        types=[Persona, Tool, Voice, LanguageModel],
         extensions=extensions,
         execution_context_class=SharedEventExecution,
         config=StrawberryConfig(scalar_map={Locale: LOCALE_SCALAR}),

@@ -18,6 +18,7 @@ from app.access.principal import Principal, Role
 from app.library.catalog import load_catalog
 from app.library.locales import InvalidLocale, canonical_locale
 from app.personas.documents import (
+    DERIVED_FIELDS,
     ChatConfiguration,
     Persona,
     PersonaVersion,
@@ -78,7 +79,7 @@ def as_read(persona: Persona) -> dict[str, Any]:
 def changed_fields(persona: Persona, names: tuple[str, ...]) -> dict[str, Any]:
     """`$set` for these fields of `persona`, derived ones (status, search) recomputed."""
     stored = persona.stored()
-    return {"$set": {name: stored[name] for name in (*names, "status", "search_grams")}}
+    return {"$set": {name: stored[name] for name in (*names, *DERIVED_FIELDS)}}
 
 
 DRAFT_FIELDS = ("draft", "draft_digest", "revision", "updated_at")

@@ -8,6 +8,7 @@ from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.library.types import LanguageModel, Node, Voice
 from graphql_schema.pagination import PageInfo, after_cursor, page_size
+from graphql_schema.personas.tools import find_tool
 from graphql_schema.personas.types import (
     Persona,
     PersonaConnection,
@@ -35,6 +36,8 @@ class PersonaQuery:
         catalog = load_catalog()
         if kind == "Persona":
             return await _persona(info, id)
+        if kind == "Tool":
+            return await find_tool(info, id)
         if kind == "Voice" and key in catalog.voices:
             return Voice.from_catalog(catalog.voices[key])
         if kind == "LanguageModel" and key in catalog.models:
@@ -64,6 +67,5 @@ class PersonaQuery:
         return PersonaConnection(
             edges=edges,
             page_info=PageInfo.of(edges, page.has_next, after is not None),
-            actor=info.context.actor,
-            where=where,
+            counter=lambda: pages.count_personas(info.context.actor, where),
         )

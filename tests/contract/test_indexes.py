@@ -30,6 +30,14 @@ from tests.support.client import (
     publish,
     voice_input,
 )
+from tests.support.library import (
+    DELETE_TOOL,
+    READ_TOOL,
+    TOOLS,
+    UPDATE_TOOL,
+    create_tool,
+    function_tool,
+)
 
 PAGE = """
 query($first: Int, $after: String, $search: String, $status: PersonaStatus) {
@@ -124,6 +132,21 @@ async def _every_operation(api: GraphQLClient) -> None:
     created = await mutate(api, CREATE_KEY, name="ops", role="VIEWER")
     await mutate(api, REVOKE_KEY, id=created["apiKey"]["id"])
     await mutate(api, DELETE, id=pid)
+    await _tool_operations(api)
+
+
+async def _tool_operations(api: GraphQLClient) -> None:
+    tool = await create_tool(api)
+    await create_tool(api, name="get_time")
+    for variables in ({}, {"first": 1}, {"search": "we"}, {"search": "weath"}):
+        page = await api.data(TOOLS, **variables)
+        if variables == {"first": 1}:
+            await api.data(TOOLS, first=1, after=page["tools"]["pageInfo"]["endCursor"])
+    await api.data(READ_TOOL, id=tool["id"])
+    update = {"id": tool["id"], "expectedRevision": 1, "tool": function_tool(timeoutSeconds=9)}
+    await mutate(api, UPDATE_TOOL, **update)
+    await mutate(api, UPDATE_TOOL, **update)  # stale
+    await mutate(api, DELETE_TOOL, id=tool["id"])
 
 
 async def test_no_operation_scans_a_collection(
@@ -156,4 +179,9 @@ async def test_no_operation_scans_a_collection(
         ("update", "api_keys"),
         ("findAndModify", "workspaces"),
         ("find", "workspaces"),
+        ("find", "tools"),
+        ("update", "tools"),
+        ("delete", "tools"),
+        ("find", "counters"),
+        ("findAndModify", "counters"),
     } <= checked, checked
