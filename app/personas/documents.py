@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field, computed_field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from app.library.catalog import Channel
+from app.library.knowledge.definitions import KnowledgeBaseDefinition
 from app.library.tools.definitions import ToolDefinition
+from app.personas.variables import VariableDefinition
 from app.platform.clock import utcnow
 from app.platform.search import search_grams
 
@@ -54,6 +56,14 @@ class ToolAttachment(BaseModel):
     definition: ToolDefinition | None = None
 
 
+class KnowledgeBaseAttachment(BaseModel):
+    knowledge_base_id: PydanticObjectId
+    channels: list[Channel]
+    top_k: int = 5
+    # Set in published versions only: the knowledge base as it was when published.
+    definition: KnowledgeBaseDefinition | None = None
+
+
 class Snapshot(BaseModel):
     """One whole configuration: the draft, or what a version published."""
 
@@ -62,7 +72,9 @@ class Snapshot(BaseModel):
     # Keyed by canonical locale; insertion order is kept and decides the "first locale".
     voice_configurations: dict[str, VoiceConfiguration] = Field(default_factory=dict)
     chat_configuration: ChatConfiguration | None = None
+    variables: list[VariableDefinition] = Field(default_factory=list)
     tools: list[ToolAttachment] = Field(default_factory=list)
+    knowledge_bases: list[KnowledgeBaseAttachment] = Field(default_factory=list)
 
     def digest(self) -> str:
         """What the draft says, without the copies publishing pins.
@@ -70,7 +82,13 @@ class Snapshot(BaseModel):
         Lists added since the first release are left out while empty, so that older
         documents keep their digests.
         """
-        exclude: dict[str, Any] = {"tools": {"__all__": {"definition"}} if self.tools else True}
+        pinned = {"__all__": {"definition"}}
+        exclude: dict[str, Any] = {
+            "variables": True if not self.variables else set(),
+            "tools": pinned if self.tools else True,
+            "knowledge_bases": pinned if self.knowledge_bases else True,
+        }
+        exclude = {name: rule for name, rule in exclude.items() if rule}
         return hashlib.sha256(self.model_dump_json(exclude=exclude).encode()).hexdigest()
 
 
@@ -121,10 +139,18 @@ class Persona(Document):
                 [("workspace_id", ASCENDING), ("search_grams", ASCENDING), ("seq", DESCENDING)],
                 name="search_page",
             ),
-            # usedBy pages, and the check that refuses deleting a tool a draft attaches.
+            # usedBy pages, and the checks that refuse deleting what a draft attaches.
             IndexModel(
                 [("workspace_id", ASCENDING), ("draft_tool_ids", ASCENDING), ("seq", DESCENDING)],
                 name="tool_users",
+            ),
+            IndexModel(
+                [
+                    ("workspace_id", ASCENDING),
+                    ("draft_knowledge_base_ids", ASCENDING),
+                    ("seq", DESCENDING),
+                ],
+                name="knowledge_base_users",
             ),
         ]
 
@@ -147,13 +173,18 @@ class Persona(Document):
     def draft_tool_ids(self) -> list[PydanticObjectId]:
         return [attachment.tool_id for attachment in self.draft.tools]
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def draft_knowledge_base_ids(self) -> list[PydanticObjectId]:
+        return [attachment.knowledge_base_id for attachment in self.draft.knowledge_bases]
+
     def stored(self) -> dict[str, Any]:
         """The document as written, derived fields included."""
         stored: dict[str, Any] = self.model_dump(by_alias=True)
         return stored
 
 
-DERIVED_FIELDS = ("status", "search_grams", "draft_tool_ids")
+DERIVED_FIELDS = ("status", "search_grams", "draft_tool_ids", "draft_knowledge_base_ids")
 
 
 def version_slot(persona_id: PydanticObjectId | None, version: int) -> str:
