@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from beanie import PydanticObjectId
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -10,6 +11,8 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from app.access.principal import Principal
+from app.library.tools.documents import Tool
+from app.library.tools.store import get_tools
 from app.personas.documents import PersonaVersion
 from app.personas.reads import VersionWindow, versions_in
 from app.release.events import EventHub
@@ -19,6 +22,25 @@ from app.release.livecache import ProductionCache
 def _version_loader() -> DataLoader[VersionWindow, list[PersonaVersion]]:
     # One query for the versions of every persona a response lists, not one per persona.
     return DataLoader(load_fn=versions_in, cache=False)
+
+
+ToolKey = tuple[PydanticObjectId, PydanticObjectId]  # (workspace, tool)
+
+
+async def _tools_of(keys: list[ToolKey]) -> list[Tool | None]:
+    by_workspace: dict[PydanticObjectId, list[PydanticObjectId]] = {}
+    for workspace_id, tool_id in keys:
+        by_workspace.setdefault(workspace_id, []).append(tool_id)
+    found = {
+        workspace_id: await get_tools(workspace_id, tool_ids)
+        for workspace_id, tool_ids in by_workspace.items()
+    }
+    return [found[workspace_id].get(tool_id) for workspace_id, tool_id in keys]
+
+
+def _tool_loader() -> DataLoader[ToolKey, Tool | None]:
+    # Uncached: a subscription's context lives as long as its socket, and tools change.
+    return DataLoader(load_fn=_tools_of, cache=False)
 
 
 @dataclass
@@ -34,6 +56,7 @@ class Context:
     versions: DataLoader[VersionWindow, list[PersonaVersion]] = field(
         default_factory=_version_loader
     )
+    tools: DataLoader[ToolKey, Tool | None] = field(default_factory=_tool_loader)
 
     @property
     def actor(self) -> Principal:

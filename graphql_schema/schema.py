@@ -29,6 +29,7 @@ from graphql_schema.access.keys import ApiKeyMutation, ApiKeyQuery
 from graphql_schema.fanout import SharedEventExecution
 from graphql_schema.library.queries import LibraryQuery
 from graphql_schema.library.types import LanguageModel, Voice
+from graphql_schema.personas.attachments import AttachmentMutation
 from graphql_schema.personas.mutations import PersonaMutation
 from graphql_schema.personas.queries import PersonaQuery
 from graphql_schema.personas.tools import Tool, ToolMutation, ToolQuery
@@ -181,7 +182,10 @@ class PersonaSchema(strawberry.Schema):
 
 # Each domain contributes its fields; the order here is the order the schema lists them.
 Query = merge_types("Query", (PersonaQuery, LibraryQuery, ToolQuery, ReleaseQuery, ApiKeyQuery))
-Mutation = merge_types("Mutation", (PersonaMutation, ToolMutation, ReleaseMutation, ApiKeyMutation))
+Mutation = merge_types(
+    "Mutation",
+    (PersonaMutation, AttachmentMutation, ToolMutation, ReleaseMutation, ApiKeyMutation),
+)
 
 
 def build_schema(introspection: bool = True) -> PersonaSchema:

@@ -27,10 +27,12 @@ from app.personas.documents import (
 )
 from app.personas.errors import NothingToPublish, PersonaNotFound, RevisionMismatch, VersionNotFound
 from app.personas.reads import find_persona, get_version
+from app.personas.references import Guard, draft_form, guard, missing
 from app.personas.validation import MAX_NAME, check_chat, check_voice, check_voices
 from app.platform.clock import utcnow
 from app.platform.errors import ErrorCode, InvalidInput, Problem
-from app.platform.text import check_text
+from app.platform.text import Path, check_text
+from app.platform.transactions import in_transaction
 
 
 @dataclass(frozen=True)
@@ -85,11 +87,12 @@ def changed_fields(persona: Persona, names: tuple[str, ...]) -> dict[str, Any]:
 DRAFT_FIELDS = ("draft", "draft_digest", "revision", "updated_at")
 
 
-async def _write_draft(persona: Persona, draft: Snapshot) -> Persona:
+async def write_draft(persona: Persona, draft: Snapshot, guard: Guard | None = None) -> Persona:
     """Replace the draft if nobody changed it since `persona` was read; a no-op writes nothing.
 
     One conditional update; the stored document is computed here, not read back, which the
-    condition on revision and production version makes exact.
+    condition on revision and production version makes exact. With a `guard`, the update
+    runs in a transaction after it (attachments guard the tools they name).
     """
     # Digests, not ==: dict equality ignores the locale order, which decides the fallback locale.
     if draft.digest() == persona.draft_digest:
@@ -103,10 +106,7 @@ async def _write_draft(persona: Persona, draft: Snapshot) -> Persona:
                 "updated_at": utcnow(),
             }
         )
-        result = await _collection().update_one(
-            as_read(persona), changed_fields(written, DRAFT_FIELDS)
-        )
-        if result.matched_count:
+        if await _update(as_read(persona), changed_fields(written, DRAFT_FIELDS), guard):
             return written
         assert persona.id is not None
         current = await find_persona(persona.workspace_id, persona.id)
@@ -115,6 +115,19 @@ async def _write_draft(persona: Persona, draft: Snapshot) -> Persona:
         if current.revision != persona.revision:
             raise RevisionMismatch(persona.revision, current.revision)
         persona = current  # only production moved under us: the same edit still applies
+
+
+async def _update(condition: dict[str, Any], change: dict[str, Any], guard: Guard | None) -> bool:
+    personas = _collection()
+    if guard is None:
+        return (await personas.update_one(condition, change)).matched_count == 1
+
+    async def guarded(session: AsyncClientSession) -> bool:
+        await guard(session)
+        result = await personas.update_one(condition, change, session=session)
+        return result.matched_count == 1
+
+    return await in_transaction(personas.database.client, guarded)
 
 
 async def create_persona(actor: Principal, spec: NewPersona) -> Persona:
@@ -174,7 +187,7 @@ async def update_persona(
         changes["name"] = name.strip()
     if memory is not None:
         changes["memory"] = memory
-    return await _write_draft(persona, persona.draft.model_copy(update=changes))
+    return await write_draft(persona, persona.draft.model_copy(update=changes))
 
 
 async def set_voice_configuration(
@@ -189,7 +202,7 @@ async def set_voice_configuration(
     refuse(problems)
     persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     voices = {**persona.draft.voice_configurations, config.locale: config}
-    return await _write_draft(
+    return await write_draft(
         persona, persona.draft.model_copy(update={"voice_configurations": voices})
     )
 
@@ -207,7 +220,7 @@ async def remove_voice_configuration(
     if voices.pop(locale, None) is None:
         message = f"The draft has no voice configuration for {locale}."
         raise InvalidInput([Problem(("locale",), message, ErrorCode.NOT_FOUND)])
-    return await _write_draft(
+    return await write_draft(
         persona, persona.draft.model_copy(update={"voice_configurations": voices})
     )
 
@@ -223,7 +236,7 @@ async def set_chat_configuration(
     if config is not None:
         refuse(check_chat(config, ("configuration",), load_catalog()))
     persona = await require_persona(actor, persona_id, expected_revision, "personaId")
-    return await _write_draft(
+    return await write_draft(
         persona, persona.draft.model_copy(update={"chat_configuration": config})
     )
 
@@ -260,7 +273,7 @@ async def discard_draft(
         raise NothingToPublish(
             "The persona was never published: there is no production to restore."
         )
-    return await _write_draft(persona, persona.production.snapshot)
+    return await _draft_from(persona, persona.production.snapshot, ("personaId",))
 
 
 async def restore_persona_version(
@@ -272,4 +285,14 @@ async def restore_persona_version(
     found = await get_version(persona_id, version)
     if found is None:
         raise VersionNotFound(version)
-    return await _write_draft(persona, found.snapshot)
+    return await _draft_from(persona, found.snapshot, ("version",))
+
+
+async def _draft_from(persona: Persona, published: Snapshot, path: Path) -> Persona:
+    """The draft made a copy of a published snapshot, if the library still holds what it names."""
+    draft = draft_form(published)
+    gone = await missing(persona.workspace_id, draft, ())
+    if gone:
+        message = f"{len(gone)} of the tools that version attached were deleted since."
+        raise InvalidInput([Problem(path, message, ErrorCode.NOT_FOUND)])
+    return await write_draft(persona, draft, guard(persona.workspace_id, draft))

@@ -24,6 +24,7 @@ from app.personas.errors import (
     VersionNotFound,
 )
 from app.personas.reads import get_version
+from app.personas.references import pin
 from app.personas.validation import check_note, publish_problems
 from app.platform.clock import utcnow
 from app.release.events import notify_local
@@ -62,19 +63,27 @@ async def publish_persona(
     refuse(check_note(note, ("note",)))
     for _ in range(ATTEMPTS):
         persona = await require_persona(actor, persona_id, expected_revision, "personaId")
-        problems = publish_problems(persona.draft, load_catalog())
+        pinned, problems = await pin(actor.workspace_id, persona.draft)
+        problems = publish_problems(persona.draft, load_catalog()) + problems
         if problems:
             raise NotPublishable(problems)
-        if persona.status is PersonaStatus.PUBLISHED:
+        if persona.status is PersonaStatus.PUBLISHED and _same_pins(persona, pinned):
             raise NothingToPublish()
         version = _next_version(
-            persona, persona.draft, persona.draft_digest, note, actor.name, rollback=False
+            persona, pinned, persona.draft_digest, note, actor.name, rollback=False
         )
         stored = await _commit(persona, version)
         if stored is not None:
             return stored, version
         await _back_off()
     raise Contended()
+
+
+def _same_pins(persona: Persona, pinned: Snapshot) -> bool:
+    """Whether production already pins what the draft would: a tool edited since is news."""
+    assert persona.production is not None
+    running = persona.production.snapshot
+    return [a.definition for a in running.tools] == [a.definition for a in pinned.tools]
 
 
 async def rollback_persona(

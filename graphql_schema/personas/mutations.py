@@ -41,7 +41,7 @@ def persona_object_id(global_id: str, field: str) -> PydanticObjectId:
     return object_id
 
 
-async def _persona_payload(call: Callable[[], Awaitable[documents.Persona]]) -> PersonaPayload:
+async def persona_payload(call: Callable[[], Awaitable[documents.Persona]]) -> PersonaPayload:
     persona, errors = await attempt(call)
     return PersonaPayload(
         persona=Persona.from_document(persona) if persona else None, user_errors=errors
@@ -62,7 +62,7 @@ async def _edit(
     info: Info, input: DraftEdit, write: DraftWrite[P], *args: P.args, **kwargs: P.kwargs
 ) -> PersonaPayload:
     """The shape of every draft edit: the caller, the persona its input names, its revision."""
-    return await _persona_payload(
+    return await persona_payload(
         lambda: write(
             info.context.actor,
             persona_object_id(input.persona_id, "personaId"),
@@ -85,11 +85,11 @@ class PersonaMutation:
                 chat.to_document() if (chat := given(input.chat_configuration)) else None
             ),
         )
-        return await _persona_payload(lambda: drafts.create_persona(info.context.actor, spec))
+        return await persona_payload(lambda: drafts.create_persona(info.context.actor, spec))
 
     @strawberry.mutation
     async def update_persona(self, info: Info, input: UpdatePersonaInput) -> PersonaPayload:
-        return await _persona_payload(
+        return await persona_payload(
             lambda: drafts.update_persona(
                 info.context.actor,
                 persona_object_id(input.id, "id"),
@@ -127,7 +127,7 @@ class PersonaMutation:
                 info.context.actor, persona_id, input.expected_revision, config
             )
 
-        return await _persona_payload(call)
+        return await persona_payload(call)
 
     @strawberry.mutation
     async def discard_draft(self, info: Info, input: DiscardDraftInput) -> PersonaPayload:

@@ -2,7 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 
@@ -12,6 +12,9 @@ from graphql_schema.context import Info
 from graphql_schema.library.types import LanguageModel, Node, Voice, language_model, voice
 from graphql_schema.pagination import PageInfo, after_cursor, page_size
 from graphql_schema.scalars import Locale, query_locale
+
+if TYPE_CHECKING:
+    from graphql_schema.personas.attachments import ToolAttachment
 
 strawberry.enum(documents.FirstSpeaker)
 strawberry.enum(documents.PersonaStatus)
@@ -107,6 +110,15 @@ class PersonaSnapshot:
     @strawberry.field
     def chat_configuration(self) -> ChatConfiguration | None:
         return chat_or_none(self.snapshot.chat_configuration)
+
+    @strawberry.field(description="At most 32; in a version, the definitions it pinned.")
+    async def tools(
+        self, info: Info
+    ) -> list[Annotated["ToolAttachment", strawberry.lazy("graphql_schema.personas.attachments")]]:
+        # Imported here: attachments builds on this module's types.
+        from graphql_schema.personas.attachments import tool_attachments
+
+        return await tool_attachments(info, self.snapshot)
 
 
 @strawberry.type

@@ -68,3 +68,55 @@ async def create_tool(client: GraphQLClient, **overrides: Any) -> dict[str, Any]
     payload = await client.ok(CREATE_TOOL, "createTool", input=function_tool(**overrides))
     tool: dict[str, Any] = payload["tool"]
     return tool
+
+
+ATTACHED_TOOLS = """
+  tools {
+    channels tool { id name revision }
+    definition { toolId revision name description kind url parameters allowedTools timeoutSeconds }
+  }
+"""
+SET_TOOLS = f"""
+mutation($input: SetPersonaToolsInput!) {{
+  setPersonaTools(input: $input) {{
+    persona {{ id revision status draft {{ {ATTACHED_TOOLS} }} }}
+    {USER_ERRORS}
+  }}
+}}
+"""
+PERSONA_TOOLS = f"""
+query($id: ID!) {{
+  persona(id: $id) {{
+    revision status
+    draft {{ {ATTACHED_TOOLS} }}
+    production {{ version snapshot {{ {ATTACHED_TOOLS} }} }}
+  }}
+}}
+"""
+USED_BY = """
+query($id: ID!, $first: Int, $after: String) {
+  tool(id: $id) {
+    usedBy(first: $first, after: $after) {
+      totalCount edges { node { id } } pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+
+
+def attach(*tools: dict[str, Any], channels: list[str] | None = None) -> list[dict[str, Any]]:
+    """setPersonaTools' list for these tools, each on `channels` (both when None)."""
+    return [
+        {"toolId": tool["id"], **({"channels": channels} if channels is not None else {})}
+        for tool in tools
+    ]
+
+
+async def set_tools(
+    client: GraphQLClient, persona: dict[str, Any], tools: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The persona after setPersonaTools at its revision, which must succeed."""
+    input = {"personaId": persona["id"], "expectedRevision": persona["revision"], "tools": tools}
+    payload = await client.ok(SET_TOOLS, "setPersonaTools", input=input)
+    updated: dict[str, Any] = payload["persona"]
+    return updated
