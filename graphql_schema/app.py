@@ -2,13 +2,16 @@
 
 from datetime import timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.types import QueryParams
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -22,6 +25,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from app.access.auth import principal_from
 from app.access.principals import KeyWatch
 from app.platform.requestlog import current_request
+from graphql_schema import bodies
 from graphql_schema.context import Context
 from graphql_schema.schema import build_schema, schema
 
@@ -93,6 +97,24 @@ class GraphQLApp(GraphQL[Context, None]):
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
             connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
         )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # As Strawberry's own, but a refused request is answered in JSON, not plain text.
+        try:
+            response = await self.run(Request(scope, receive=receive))
+        except HTTPException as error:
+            response = bodies.error_response(error)
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        # Only HTTP bodies come here; websocket messages go to decode_json.
+        return bodies.operation_body(data)
+
+    def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
+        return bodies.operation_params(params)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # The page's scripts come from this server, so the playground works without internet;

@@ -2,9 +2,16 @@
 
 import base64
 import binascii
+import re
 
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
+
+# Ours are far shorter; a longer text is not decoded at all.
+MAX_ID = 200
+# Positions are BSON int64s: ASCII digits only (str.isdigit also takes "²"), up to 2**63 - 1.
+_NUMBER = re.compile(r"[0-9]{1,19}")
+_MAX_NUMBER = 2**63 - 1
 
 
 def encode(kind: str, key: str) -> str:
@@ -13,6 +20,8 @@ def encode(kind: str, key: str) -> str:
 
 def decode(global_id: str) -> tuple[str, str] | None:
     """(kind, key) of a global id, or None when it is not one of ours."""
+    if len(global_id) > MAX_ID:
+        return None
     padded = global_id + "=" * (-len(global_id) % 4)
     try:
         text = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
@@ -38,9 +47,10 @@ def persona_id(object_id: PydanticObjectId | None) -> str:
 
 def _decode_number(value: str, kind: str) -> int | None:
     decoded = decode(value)
-    if decoded is None or decoded[0] != kind or not decoded[1].isdigit():
+    if decoded is None or decoded[0] != kind or not _NUMBER.fullmatch(decoded[1]):
         return None
-    return int(decoded[1])
+    number = int(decoded[1])
+    return number if number <= _MAX_NUMBER else None
 
 
 def cursor(seq: int) -> str:

@@ -4,9 +4,9 @@ from collections.abc import Callable, Sequence
 from typing import Protocol, Self, TypeVar
 
 import strawberry
-from graphql import GraphQLError
 
 from app.platform.pages import MAX_PAGE
+from graphql_schema.arguments import bad_user_input
 
 
 class Edge(Protocol):
@@ -34,7 +34,7 @@ def page_size(first: int | None) -> int:
     """`first` as given, 20 when null; a GraphQL error outside 0..MAX_PAGE."""
     first = 20 if first is None else first
     if not 0 <= first <= MAX_PAGE:
-        raise GraphQLError(f"first must be between 0 and {MAX_PAGE}.")
+        raise bad_user_input(f"first must be between 0 and {MAX_PAGE}.")
     return first
 
 
@@ -47,5 +47,5 @@ def after_cursor(after: str | None, decode: Callable[[str], T | None]) -> T | No
         return None
     position = decode(after)
     if position is None:
-        raise GraphQLError("after is not a cursor returned by this API.")
+        raise bad_user_input("after is not a cursor returned by this API.")
     return position

@@ -3,14 +3,14 @@
 from typing import NewType
 
 import strawberry
-from graphql import GraphQLError
 
 from app.library.locales import InvalidLocale, canonical_locale
+from graphql_schema.arguments import bad_user_input
 
 
 def _parse_locale(value: object) -> str:
     if not isinstance(value, str):
-        raise GraphQLError("Locale must be a string such as 'en-US'.")
+        raise bad_user_input("Locale must be a string such as 'en-US'.")
     return value
 
 
@@ -32,4 +32,4 @@ def query_locale(value: str | None) -> str | None:
     try:
         return canonical_locale(value)
     except InvalidLocale as exc:
-        raise GraphQLError(f"{exc}.") from None
+        raise bad_user_input(f"{exc}.") from None

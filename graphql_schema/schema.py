@@ -16,10 +16,7 @@ from strawberry.extensions import (
     ParserCache,
     SchemaExtension,
     ValidationCache,
-    max_aliases,
-    query_depth_limiter,
 )
-from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -29,6 +26,7 @@ from graphql_schema.access.keys import ApiKeyMutation, ApiKeyQuery
 from graphql_schema.fanout import SharedEventExecution
 from graphql_schema.library.queries import LibraryQuery
 from graphql_schema.library.types import LanguageModel, Voice
+from graphql_schema.limits import document_limits
 from graphql_schema.personas.attachments import AttachmentMutation
 from graphql_schema.personas.mutations import PersonaMutation
 from graphql_schema.personas.queries import PersonaQuery
@@ -53,11 +51,6 @@ def _is_unexpected(error: GraphQLError) -> bool:
     # Errors we raise on purpose are GraphQLErrors; anything else is a bug whose text may leak.
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError)
-
-
-def _is_introspection(context: IgnoreContext) -> bool:
-    # GraphiQL's introspection query nests deeper than any data query needs to.
-    return context.field_name.startswith("__")
 
 
 class MaskUnexpectedErrors(MaskErrors):
@@ -90,13 +83,15 @@ class RecordOperation(SchemaExtension):
 
 # Built once: validation results are cached by (schema, document, rule classes), so a rule class
 # made afresh for each request would make every request a cache miss.
-DEPTH_RULE = query_depth_limiter.create_validator(MAX_DEPTH, should_ignore=_is_introspection)
-ALIASES_RULE = max_aliases.create_validator(MAX_ALIASES)
+# The rule replaces Strawberry's depth and alias limiters, whose time doubles with every level
+# of fragments spreading fragments (see graphql_schema/limits.py). Introspection fields are
+# not held to the depth limit: GraphiQL's introspection query nests deeper than data queries.
+DOCUMENT_LIMITS = document_limits(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES)
 
 
-class LimitDepthAndAliases(AddValidationRules):
+class LimitDocuments(AddValidationRules):
     def __init__(self) -> None:
-        super().__init__([DEPTH_RULE, ALIASES_RULE])
+        super().__init__([DOCUMENT_LIMITS])
 
 
 class CacheUse(NamedTuple):
@@ -193,7 +188,7 @@ def build_schema(introspection: bool = True) -> PersonaSchema:
         MaskUnexpectedErrors,
         RecordOperation,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        LimitDepthAndAliases,
+        LimitDocuments,
         CachedParsing,
         CachedValidation,
     ]

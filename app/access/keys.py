@@ -20,10 +20,11 @@ from app.access.principal import Principal, Role
 from app.access.principals import principals
 from app.platform.clock import utcnow
 from app.platform.errors import DomainError, ErrorCode, InvalidInput, Problem
-from app.platform.text import check_text
+from app.platform.text import check_name
 
 DEFAULT_WORKSPACE = "default"
 MAX_KEY_NAME = 100
+MAX_WORKSPACE_NAME = 100
 # Recording every use would turn each read into a write; a minute is precise enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -46,14 +47,14 @@ def _hash(secret: str) -> str:
 
 
 async def issue_key(workspace_id: PydanticObjectId, name: str, role: Role) -> IssuedKey:
-    problems = check_text(name, ("name",), "Name", MAX_KEY_NAME)
+    name, problems = check_name(name, ("name",), "Name", MAX_KEY_NAME)
     if problems:
         raise InvalidInput(problems)
     while True:
         prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
         key = ApiKey(
             workspace_id=workspace_id,
-            name=name.strip(),
+            name=name,
             role=role,
             prefix=prefix,
             secret_hash=_hash(secret),
@@ -117,8 +118,17 @@ async def revoke_api_key(actor: Principal, key_id: PydanticObjectId) -> ApiKey:
     return key
 
 
+def workspace_name(name: str) -> str:
+    """The name as stored, refused with the path of the `--workspace` option if it is no name."""
+    name, problems = check_name(name, ("workspace",), "Workspace name", MAX_WORKSPACE_NAME)
+    if problems:
+        raise InvalidInput(problems)
+    return name
+
+
 async def workspace_named(name: str) -> Workspace:
-    """The workspace with this name, made if there is none."""
+    """The workspace with this name, in its stored form, made if there is none."""
+    name = workspace_name(name)
     found = await Workspace.find_one(Workspace.name == name)
     if found is not None:
         return found

@@ -31,8 +31,8 @@ from app.personas.references import Guard, draft_form, guard, missing
 from app.personas.validation import MAX_NAME, check_chat, check_voice, check_voices
 from app.platform.clock import utcnow
 from app.platform.errors import ErrorCode, InvalidInput, Problem
-from app.platform.text import Path, check_text
-from app.platform.transactions import in_transaction
+from app.platform.text import Path, check_name
+from app.platform.transactions import run_transaction
 
 
 @dataclass(frozen=True)
@@ -127,20 +127,20 @@ async def _update(condition: dict[str, Any], change: dict[str, Any], guard: Guar
         result = await personas.update_one(condition, change, session=session)
         return result.matched_count == 1
 
-    return await in_transaction(personas.database.client, guarded)
+    return await run_transaction(personas.database.client, guarded, path=("personaId",))
 
 
 async def create_persona(actor: Principal, spec: NewPersona) -> Persona:
     actor.require(Role.EDITOR)
     catalog = load_catalog()
-    problems = check_text(spec.name, ("name",), "Name", MAX_NAME)
+    name, problems = check_name(spec.name, ("name",), "Name", MAX_NAME)
     voices, found = check_voices(list(spec.voice_configurations), ("voiceConfigurations",), catalog)
     problems += found
     if spec.chat_configuration is not None:
         problems += check_chat(spec.chat_configuration, ("chatConfiguration",), catalog)
     refuse(problems)
     draft = Snapshot(
-        name=spec.name.strip(),
+        name=name,
         memory=spec.memory,
         voice_configurations=voices,
         chat_configuration=spec.chat_configuration,
@@ -167,8 +167,7 @@ async def create_persona(actor: Principal, spec: NewPersona) -> Persona:
         await personas.insert_one(persona.stored(), session=session)
         return persona
 
-    async with personas.database.client.start_session() as session:
-        return await session.with_transaction(insert)
+    return await run_transaction(personas.database.client, insert, path=())
 
 
 async def update_persona(
@@ -179,12 +178,11 @@ async def update_persona(
     memory: bool | None = None,
 ) -> Persona:
     actor.require(Role.EDITOR)
-    if name is not None:
-        refuse(check_text(name, ("name",), "Name", MAX_NAME))
-    persona = await require_persona(actor, persona_id, expected_revision, "id")
     changes: dict[str, Any] = {}
     if name is not None:
-        changes["name"] = name.strip()
+        changes["name"], problems = check_name(name, ("name",), "Name", MAX_NAME)
+        refuse(problems)
+    persona = await require_persona(actor, persona_id, expected_revision, "id")
     if memory is not None:
         changes["memory"] = memory
     return await write_draft(persona, persona.draft.model_copy(update=changes))
@@ -259,8 +257,7 @@ async def delete_persona(actor: Principal, persona_id: PydanticObjectId) -> None
             {"_id": actor.workspace_id}, {"$inc": {"persona_count": -1}}, session=session
         )
 
-    async with personas.database.client.start_session() as session:
-        await session.with_transaction(remove)
+    await run_transaction(personas.database.client, remove, path=("id",))
 
 
 async def discard_draft(

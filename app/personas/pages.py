@@ -7,10 +7,22 @@ from typing import Any
 from app.access.documents import Workspace
 from app.access.principal import Principal
 from app.personas.documents import Persona, PersonaStatus
+from app.personas.validation import MAX_NAME
 from app.platform.pages import MAX_PAGE, seq_page
 from app.platform.search import first_gram, folded
 
-__all__ = ["MAX_PAGE", "Page", "PersonaFilter", "count_personas", "last_seq", "list_personas"]
+__all__ = [
+    "MAX_PAGE",
+    "MAX_SEARCH",
+    "Page",
+    "PersonaFilter",
+    "count_personas",
+    "last_seq",
+    "list_personas",
+]
+
+# A needle longer than a name may be never matches one.
+MAX_SEARCH = MAX_NAME
 
 
 @dataclass(frozen=True)

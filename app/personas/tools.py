@@ -20,7 +20,7 @@ from app.personas.documents import Persona
 from app.personas.pages import last_seq
 from app.platform.errors import DomainError, ErrorCode, Problem
 from app.platform.pages import seq_page
-from app.platform.transactions import in_transaction
+from app.platform.transactions import run_transaction
 
 LABEL = "Tool"
 
@@ -76,7 +76,7 @@ async def delete_tool(actor: Principal, tool_id: PydanticObjectId) -> None:
             raise InUse(LABEL, users)
         await store.remove_tool(actor.workspace_id, tool_id, session)
 
-    await in_transaction(personas.database.client, remove)
+    await run_transaction(personas.database.client, remove, path=("id",))
 
 
 async def tool_users(

@@ -4,7 +4,8 @@ from app.library.catalog import Catalog, Channel
 from app.library.locales import InvalidLocale, canonical_locale
 from app.personas.documents import ChatConfiguration, FirstSpeaker, Snapshot, VoiceConfiguration
 from app.platform.errors import ErrorCode, Problem
-from app.platform.text import Path, check_text
+from app.platform.quoting import quoted
+from app.platform.text import Path, check_free_text, check_text
 
 MAX_NAME = 200
 MAX_PROMPT = 32_000
@@ -15,9 +16,11 @@ DURATION = (10, 14_400)
 
 
 def check_note(note: str | None, path: Path) -> list[Problem]:
-    if note is not None and len(note) > MAX_NOTE:
+    if note is None:
+        return []
+    if len(note) > MAX_NOTE:
         return [Problem(path, f"Note must be at most {MAX_NOTE} characters.")]
-    return []
+    return check_free_text(note, path, "Note")
 
 
 def _check_temperature(value: float, path: Path) -> list[Problem]:
@@ -30,9 +33,11 @@ def _check_temperature(value: float, path: Path) -> list[Problem]:
 def _check_model(key: str, channel: Channel, path: Path, catalog: Catalog) -> list[Problem]:
     model = catalog.models.get(key)
     if model is None:
-        return [Problem((*path, "modelKey"), f"Unknown language model {key!r}.")]
+        return [Problem((*path, "modelKey"), f"Unknown language model {quoted(key)}.")]
     if channel not in model.channels:
-        return [Problem((*path, "modelKey"), f"Model {key!r} is not available for {channel}.")]
+        return [
+            Problem((*path, "modelKey"), f"Model {quoted(key)} is not available for {channel}.")
+        ]
     return []
 
 
@@ -48,7 +53,7 @@ def check_voice(
         problems.append(Problem((*path, "locale"), f"{exc}."))
     voice = catalog.voices.get(config.voice_key)
     if voice is None:
-        problems.append(Problem((*path, "voiceKey"), f"Unknown voice {config.voice_key!r}."))
+        problems.append(Problem((*path, "voiceKey"), f"Unknown voice {quoted(config.voice_key)}."))
     elif locale is not None and not voice.speaks(locale):
         message = (
             f"Voice {voice.key!r} cannot speak {locale}; it speaks {', '.join(voice.locales)}."
@@ -56,9 +61,14 @@ def check_voice(
         problems.append(Problem((*path, "voiceKey"), message, ErrorCode.VOICE_LOCALE_MISMATCH))
     problems += _check_model(config.model_key, Channel.VOICE, path, catalog)
     problems += _check_temperature(config.temperature, path)
-    if config.first_message is not None and len(config.first_message) > MAX_FIRST_MESSAGE:
-        message = f"First message must be at most {MAX_FIRST_MESSAGE} characters."
-        problems.append(Problem((*path, "firstMessage"), message))
+    if config.first_message is not None:
+        if len(config.first_message) > MAX_FIRST_MESSAGE:
+            message = f"First message must be at most {MAX_FIRST_MESSAGE} characters."
+            problems.append(Problem((*path, "firstMessage"), message))
+        else:
+            problems += check_free_text(
+                config.first_message, (*path, "firstMessage"), "First message"
+            )
     low, high = DURATION
     if not low <= config.max_duration_seconds <= high:
         message = f"Max duration must be between {low} and {high} seconds."

@@ -10,7 +10,7 @@ from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
 from app.access.documents import ApiKey, Workspace
-from app.access.keys import issue_key, workspace_named
+from app.access.keys import issue_key, workspace_name, workspace_named
 from app.access.principal import Role
 from app.platform.clock import utcnow
 from app.platform.database import connect
@@ -74,7 +74,8 @@ async def _list(args: argparse.Namespace) -> None:
     workspaces = {w.id: w.name for w in await Workspace.find_all().to_list()}
     query = ApiKey.find()
     if args.workspace is not None:
-        chosen = [wid for wid, name in workspaces.items() if name == args.workspace]
+        wanted = workspace_name(args.workspace)
+        chosen = [wid for wid, name in workspaces.items() if name == wanted]
         if not chosen:
             raise KeysCommandError(f"no workspace named '{args.workspace}'")
         query = ApiKey.find(ApiKey.workspace_id == chosen[0])

@@ -5,6 +5,7 @@ import strawberry
 from app.library.catalog import load_catalog
 from app.personas import drafts, pages
 from graphql_schema import ids
+from graphql_schema.arguments import search_text
 from graphql_schema.context import Info
 from graphql_schema.library.types import LanguageModel, Node, Voice
 from graphql_schema.pagination import PageInfo, after_cursor, page_size
@@ -59,7 +60,7 @@ class PersonaQuery:
     ) -> PersonaConnection:
         first = page_size(first)
         before = after_cursor(after, ids.decode_cursor)
-        where = pages.PersonaFilter(search, status)
+        where = pages.PersonaFilter(search_text(search), status)
         page = await pages.list_personas(info.context.actor, first, before, where)
         edges = [
             PersonaEdge(cursor=ids.cursor(p.seq), node=Persona.from_document(p)) for p in page.items

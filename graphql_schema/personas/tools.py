@@ -13,6 +13,7 @@ from app.library.errors import NotFound
 from app.library.tools import definitions, documents
 from app.personas import tools
 from graphql_schema import ids
+from graphql_schema.arguments import search_text
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError, attempt
 from graphql_schema.library.types import Node
@@ -208,6 +209,7 @@ class ToolQuery:
         first = page_size(first)
         before = after_cursor(after, ids.decode_cursor)
         actor = info.context.actor
+        search = search_text(search)
         page = await tools.list_tools(actor, first, before, search)
         edges = [ToolEdge(cursor=ids.cursor(t.seq), node=Tool.from_document(t)) for t in page.items]
         return ToolConnection(

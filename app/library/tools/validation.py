@@ -9,6 +9,7 @@ from jsonschema.exceptions import SchemaError
 from app.library.tools.definitions import ToolKind, ToolSpec
 from app.library.urls import check_url
 from app.platform.errors import Problem
+from app.platform.quoting import clipped
 from app.platform.text import Path, check_text
 
 # What a language model accepts as a function name.
@@ -66,7 +67,7 @@ def _check_parameters(schema: object, path: Path) -> list[Problem]:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         where = (*path, *(str(part) for part in error.absolute_path))
-        return [Problem(where, f"Parameters are not a valid JSON Schema: {error.message}")]
+        return [Problem(where, f"Parameters are not a valid JSON Schema: {clipped(error.message)}")]
     return []
 
 
