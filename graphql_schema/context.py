@@ -11,6 +11,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from app.access.principal import Principal
 from app.personas.documents import PersonaVersion
+from app.personas.knowledge import source_texts
 from app.personas.reads import VersionWindow, versions_in
 from app.release.events import EventHub
 from app.release.livecache import ProductionCache
@@ -19,6 +20,12 @@ from app.release.livecache import ProductionCache
 def _version_loader() -> DataLoader[VersionWindow, list[PersonaVersion]]:
     # One query for the versions of every persona a response lists, not one per persona.
     return DataLoader(load_fn=versions_in, cache=False)
+
+
+def _text_loader() -> DataLoader[str, str | None]:
+    # One query for the texts of every source a response shows. Texts never change, but a
+    # websocket's context lives long: nothing is kept past the batch.
+    return DataLoader(load_fn=source_texts, cache=False)
 
 
 @dataclass
@@ -34,6 +41,7 @@ class Context:
     versions: DataLoader[VersionWindow, list[PersonaVersion]] = field(
         default_factory=_version_loader
     )
+    texts: DataLoader[str, str | None] = field(default_factory=_text_loader)
 
     @property
     def actor(self) -> Principal:
