@@ -13,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from app.access.principal import Principal, Role
 from app.library.errors import NotFound
-from app.library.knowledge import store
+from app.library.knowledge import pages, store
 from app.library.knowledge.definitions import (
     KnowledgeBaseChanges,
     KnowledgeBaseSpec,
@@ -41,12 +41,12 @@ async def get_knowledge_base(
 
 async def list_knowledge_bases(
     actor: Principal, first: int, before_seq: int | None, search: str | None
-) -> store.KnowledgeBasePage:
-    return await store.list_knowledge_bases(actor.workspace_id, first, before_seq, search)
+) -> pages.KnowledgeBasePage:
+    return await pages.list_knowledge_bases(actor.workspace_id, first, before_seq, search)
 
 
 async def count_knowledge_bases(actor: Principal, search: str | None) -> int:
-    return await store.count_knowledge_bases(actor.workspace_id, search)
+    return await pages.count_knowledge_bases(actor.workspace_id, search)
 
 
 async def source_texts(hashes: list[str]) -> list[str | None]:
