@@ -1,6 +1,9 @@
 """Knowledge bases: limits, roles, workspaces, and deletion refused while a draft attaches one."""
 
+from beanie import PydanticObjectId
+
 from app.access.principal import Role
+from app.library.knowledge import store
 from app.platform.database import MongoDatabase
 from tests.conftest import ClientFactory
 from tests.support.client import GraphQLClient, errors_of, mutate
@@ -10,11 +13,13 @@ from tests.support.library import (
     DELETE_KB,
     KB_USERS,
     KNOWLEDGE_BASES,
+    OPENING_HOURS,
     READ_KB,
     REMOVE_SOURCE,
     UPDATE_KB,
     attach_knowledge_base,
     create_knowledge_base,
+    decoded_id,
     knowledge_base,
     text_source,
     url_source,
@@ -141,3 +146,22 @@ async def test_malformed_ids_read_as_null_and_write_as_not_found(api: GraphQLCli
     assert (await api.data(READ_KB, id=persona["id"]))["knowledgeBase"] is None
     payload = await mutate(api, UPDATE_KB, id=persona["id"], expectedRevision=1, name="x")
     assert errors_of(payload) == [("NOT_FOUND", ["id"])]
+
+
+async def test_what_a_version_would_pin_is_read_per_workspace(
+    api: GraphQLClient, client_for: ClientFactory
+) -> None:
+    base = await create_knowledge_base(api)
+    other = await create_knowledge_base(await client_for(Role.ADMIN, workspace="globex"))
+    ids = [PydanticObjectId(decoded_id(b["id"], "KnowledgeBase")) for b in (base, other)]
+    found = await store.get_knowledge_bases(api.principal.workspace_id, [*ids, ids[0]])
+    assert list(found) == [ids[0]]
+    definition = found[ids[0]].definition()
+    assert (definition.knowledge_base_id, definition.revision, definition.name) == (
+        ids[0],
+        1,
+        "Front desk FAQ",
+    )
+    assert [s.id for s in definition.sources] == [s["id"] for s in base["sources"]]
+    text = definition.sources[0]
+    assert await store.get_texts([text.content_hash]) == {text.content_hash: OPENING_HOURS}
