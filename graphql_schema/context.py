@@ -14,6 +14,7 @@ from app.access.principal import Principal
 from app.library.tools.documents import Tool
 from app.library.tools.store import get_tools
 from app.personas.documents import PersonaVersion
+from app.personas.knowledge import source_texts
 from app.personas.reads import VersionWindow, versions_in
 from app.release.events import EventHub
 from app.release.livecache import ProductionCache
@@ -43,6 +44,12 @@ def _tool_loader() -> DataLoader[ToolKey, Tool | None]:
     return DataLoader(load_fn=_tools_of, cache=False)
 
 
+def _text_loader() -> DataLoader[str, str | None]:
+    # One query for the texts of every source a response shows. Texts never change, but a
+    # websocket's context lives long: nothing is kept past the batch.
+    return DataLoader(load_fn=source_texts, cache=False)
+
+
 @dataclass
 class Context:
     request: Request | WebSocket | None
@@ -57,6 +64,7 @@ class Context:
         default_factory=_version_loader
     )
     tools: DataLoader[ToolKey, Tool | None] = field(default_factory=_tool_loader)
+    texts: DataLoader[str, str | None] = field(default_factory=_text_loader)
 
     @property
     def actor(self) -> Principal:

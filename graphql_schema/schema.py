@@ -28,6 +28,8 @@ from graphql_schema.library.queries import LibraryQuery
 from graphql_schema.library.types import LanguageModel, Voice
 from graphql_schema.limits import document_limits
 from graphql_schema.personas.attachments import AttachmentMutation
+from graphql_schema.personas.knowledge import KnowledgeBase, KnowledgeQuery
+from graphql_schema.personas.knowledge_mutations import KnowledgeMutation
 from graphql_schema.personas.mutations import PersonaMutation
 from graphql_schema.personas.queries import PersonaQuery
 from graphql_schema.personas.tools import Tool, ToolMutation, ToolQuery
@@ -176,10 +178,19 @@ class PersonaSchema(strawberry.Schema):
 
 
 # Each domain contributes its fields; the order here is the order the schema lists them.
-Query = merge_types("Query", (PersonaQuery, LibraryQuery, ToolQuery, ReleaseQuery, ApiKeyQuery))
+Query = merge_types(
+    "Query", (PersonaQuery, LibraryQuery, ToolQuery, KnowledgeQuery, ReleaseQuery, ApiKeyQuery)
+)
 Mutation = merge_types(
     "Mutation",
-    (PersonaMutation, AttachmentMutation, ToolMutation, ReleaseMutation, ApiKeyMutation),
+    (
+        PersonaMutation,
+        AttachmentMutation,
+        ToolMutation,
+        KnowledgeMutation,
+        ReleaseMutation,
+        ApiKeyMutation,
+    ),
 )
 
 
@@ -198,7 +209,7 @@ def build_schema(introspection: bool = True) -> PersonaSchema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Persona, Tool, Voice, LanguageModel],
+        types=[Persona, Tool, KnowledgeBase, Voice, LanguageModel],
         extensions=extensions,
         execution_context_class=SharedEventExecution,
         config=StrawberryConfig(scalar_map={Locale: LOCALE_SCALAR}),

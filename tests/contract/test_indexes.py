@@ -31,12 +31,21 @@ from tests.support.client import (
     voice_input,
 )
 from tests.support.library import (
+    ADD_SOURCES,
+    DELETE_KB,
     DELETE_TOOL,
+    KB_USERS,
+    KNOWLEDGE_BASES,
+    READ_KB,
     READ_TOOL,
+    REMOVE_SOURCE,
     TOOLS,
+    UPDATE_KB,
     UPDATE_TOOL,
+    create_knowledge_base,
     create_tool,
     function_tool,
+    text_source,
 )
 
 PAGE = """
@@ -133,6 +142,7 @@ async def _every_operation(api: GraphQLClient) -> None:
     await mutate(api, REVOKE_KEY, id=created["apiKey"]["id"])
     await mutate(api, DELETE, id=pid)
     await _tool_operations(api)
+    await _knowledge_operations(api)
 
 
 async def _tool_operations(api: GraphQLClient) -> None:
@@ -147,6 +157,33 @@ async def _tool_operations(api: GraphQLClient) -> None:
     await mutate(api, UPDATE_TOOL, **update)
     await mutate(api, UPDATE_TOOL, **update)  # stale
     await mutate(api, DELETE_TOOL, id=tool["id"])
+
+
+async def _knowledge_operations(api: GraphQLClient) -> None:
+    base = await create_knowledge_base(api)
+    await create_knowledge_base(api, name="Returns", sources=[text_source(text="30 days.")])
+    kb = base["id"]
+    for variables in ({}, {"first": 1}, {"search": "fa"}, {"search": "desk f"}):
+        page = await api.data(KNOWLEDGE_BASES, **variables)
+        if variables == {"first": 1}:
+            after = page["knowledgeBases"]["pageInfo"]["endCursor"]
+            await api.data(KNOWLEDGE_BASES, first=1, after=after)
+    await api.data(READ_KB, id=kb)
+    await api.data(KB_USERS, id=kb)
+    await api.data("query($id: ID!) { node(id: $id) { id } }", id=kb)
+    rename = {"id": kb, "expectedRevision": 1, "name": "FAQ"}
+    await mutate(api, UPDATE_KB, **rename)
+    await mutate(api, UPDATE_KB, **rename)  # stale
+    added = await mutate(
+        api,
+        ADD_SOURCES,
+        knowledgeBaseId=kb,
+        expectedRevision=2,
+        sources=[text_source(text="New text.")],
+    )
+    source = added["knowledgeBase"]["sources"][0]["id"]
+    await mutate(api, REMOVE_SOURCE, knowledgeBaseId=kb, expectedRevision=3, sourceId=source)
+    await mutate(api, DELETE_KB, id=kb)
 
 
 async def test_no_operation_scans_a_collection(
@@ -182,6 +219,11 @@ async def test_no_operation_scans_a_collection(
         ("find", "tools"),
         ("update", "tools"),
         ("delete", "tools"),
+        ("find", "knowledge_bases"),
+        ("update", "knowledge_bases"),
+        ("delete", "knowledge_bases"),
+        ("find", "knowledge_texts"),
+        ("update", "knowledge_texts"),
         ("find", "counters"),
         ("findAndModify", "counters"),
     } <= checked, checked

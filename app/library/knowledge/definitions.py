@@ -1,9 +1,9 @@
-"""A knowledge base's sources as one snapshot retrieves from them."""
+"""A knowledge base's sources as one snapshot retrieves from them, and what authors send."""
 
 from enum import StrEnum
 
 from beanie import PydanticObjectId
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class KnowledgeSourceKind(StrEnum):
@@ -24,6 +24,11 @@ class KnowledgeSource(BaseModel):
     # The stored text behind a URL source, once fetched; TEXT sources' text has content_hash.
     text_hash: str | None = None
 
+    @property
+    def stored_text_hash(self) -> str | None:
+        """Where the text store keeps this source's text; None for a URL never fetched."""
+        return self.content_hash if self.kind is KnowledgeSourceKind.TEXT else self.text_hash
+
 
 class KnowledgeBaseDefinition(BaseModel):
     """A knowledge base as one snapshot runs it; a published version keeps this copy."""
@@ -32,3 +37,25 @@ class KnowledgeBaseDefinition(BaseModel):
     revision: int
     name: str
     sources: list[KnowledgeSource]
+
+
+class KnowledgeSourceSpec(BaseModel):
+    """A source as its author sends it; the store gives it an id, a hash and a length."""
+
+    kind: KnowledgeSourceKind
+    title: str
+    url: str | None = None
+    text: str | None = None
+
+
+class KnowledgeBaseSpec(BaseModel):
+    name: str
+    description: str | None = None
+    sources: list[KnowledgeSourceSpec] = Field(default_factory=list)
+
+
+class KnowledgeBaseChanges(BaseModel):
+    """The fields an update sets; one left out (not in `model_fields_set`) stays as it is."""
+
+    name: str | None = None
+    description: str | None = None
