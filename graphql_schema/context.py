@@ -1,6 +1,8 @@
 """What every resolver may see of the request it serves."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from beanie import PydanticObjectId
 from graphql import GraphQLError
@@ -11,6 +13,8 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from app.access.principal import Principal
+from app.library.knowledge.documents import KnowledgeBase
+from app.library.knowledge.store import get_knowledge_bases
 from app.library.tools.documents import Tool
 from app.library.tools.store import get_tools
 from app.personas.documents import PersonaVersion
@@ -25,23 +29,24 @@ def _version_loader() -> DataLoader[VersionWindow, list[PersonaVersion]]:
     return DataLoader(load_fn=versions_in, cache=False)
 
 
-ToolKey = tuple[PydanticObjectId, PydanticObjectId]  # (workspace, tool)
+LibraryKey = tuple[PydanticObjectId, PydanticObjectId]  # (workspace, tool or knowledge base)
+D = TypeVar("D")
+Fetch = Callable[[PydanticObjectId, list[PydanticObjectId]], Awaitable[dict[PydanticObjectId, D]]]
 
 
-async def _tools_of(keys: list[ToolKey]) -> list[Tool | None]:
-    by_workspace: dict[PydanticObjectId, list[PydanticObjectId]] = {}
-    for workspace_id, tool_id in keys:
-        by_workspace.setdefault(workspace_id, []).append(tool_id)
-    found = {
-        workspace_id: await get_tools(workspace_id, tool_ids)
-        for workspace_id, tool_ids in by_workspace.items()
-    }
-    return [found[workspace_id].get(tool_id) for workspace_id, tool_id in keys]
+def _library_loader(fetch: Fetch[D]) -> DataLoader[LibraryKey, D | None]:
+    async def load(keys: list[LibraryKey]) -> list[D | None]:
+        by_workspace: dict[PydanticObjectId, list[PydanticObjectId]] = {}
+        for workspace_id, object_id in keys:
+            by_workspace.setdefault(workspace_id, []).append(object_id)
+        found = {
+            workspace_id: await fetch(workspace_id, object_ids)
+            for workspace_id, object_ids in by_workspace.items()
+        }
+        return [found[workspace_id].get(object_id) for workspace_id, object_id in keys]
 
-
-def _tool_loader() -> DataLoader[ToolKey, Tool | None]:
-    # Uncached: a subscription's context lives as long as its socket, and tools change.
-    return DataLoader(load_fn=_tools_of, cache=False)
+    # Uncached: a subscription's context lives as long as its socket, and the library changes.
+    return DataLoader(load_fn=load, cache=False)
 
 
 def _text_loader() -> DataLoader[str, str | None]:
@@ -63,7 +68,12 @@ class Context:
     versions: DataLoader[VersionWindow, list[PersonaVersion]] = field(
         default_factory=_version_loader
     )
-    tools: DataLoader[ToolKey, Tool | None] = field(default_factory=_tool_loader)
+    tools: DataLoader[LibraryKey, Tool | None] = field(
+        default_factory=lambda: _library_loader(get_tools)
+    )
+    knowledge_bases: DataLoader[LibraryKey, KnowledgeBase | None] = field(
+        default_factory=lambda: _library_loader(get_knowledge_bases)
+    )
     texts: DataLoader[str, str | None] = field(default_factory=_text_loader)
 
     @property

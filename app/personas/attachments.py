@@ -6,7 +6,7 @@ from beanie import PydanticObjectId
 
 from app.access.principal import Principal, Role
 from app.library.catalog import Channel
-from app.personas.documents import Persona, ToolAttachment
+from app.personas.documents import KnowledgeBaseAttachment, Persona, ToolAttachment
 from app.personas.drafts import refuse, require_persona, write_draft
 from app.personas.references import guard, missing
 from app.platform.errors import Problem
@@ -55,5 +55,56 @@ async def set_persona_tools(
     persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     tools = [ToolAttachment(tool_id=c.tool_id, channels=list(c.channels)) for c in choices]
     draft = persona.draft.model_copy(update={"tools": tools})
+    refuse(await missing(actor.workspace_id, draft, ()))
+    return await write_draft(persona, draft, guard(actor.workspace_id, draft))
+
+
+MAX_KNOWLEDGE_BASES = 10
+TOP_K = (1, 20)
+
+
+@dataclass(frozen=True)
+class KnowledgeBaseChoice:
+    knowledge_base_id: PydanticObjectId
+    channels: tuple[Channel, ...]
+    top_k: int = 5
+
+
+def _check_knowledge_bases(choices: list[KnowledgeBaseChoice]) -> list[Problem]:
+    if len(choices) > MAX_KNOWLEDGE_BASES:
+        return [Problem(("knowledgeBases",), f"At most {MAX_KNOWLEDGE_BASES} knowledge bases.")]
+    problems: list[Problem] = []
+    seen: set[PydanticObjectId] = set()
+    low, high = TOP_K
+    for index, choice in enumerate(choices):
+        path = ("knowledgeBases", str(index))
+        if choice.knowledge_base_id in seen:
+            message = "Each knowledge base may be attached once."
+            problems.append(Problem((*path, "knowledgeBaseId"), message))
+        seen.add(choice.knowledge_base_id)
+        problems += _check_channels(choice.channels, (*path, "channels"))
+        if not low <= choice.top_k <= high:
+            message = f"topK must be between {low} and {high} passages."
+            problems.append(Problem((*path, "topK"), message))
+    return problems
+
+
+async def set_persona_knowledge_bases(
+    actor: Principal,
+    persona_id: PydanticObjectId,
+    expected_revision: int,
+    choices: list[KnowledgeBaseChoice],
+) -> Persona:
+    """Replace the draft's knowledge bases, in the order given."""
+    actor.require(Role.EDITOR)
+    refuse(_check_knowledge_bases(choices))
+    persona = await require_persona(actor, persona_id, expected_revision, "personaId")
+    bases = [
+        KnowledgeBaseAttachment(
+            knowledge_base_id=c.knowledge_base_id, channels=list(c.channels), top_k=c.top_k
+        )
+        for c in choices
+    ]
+    draft = persona.draft.model_copy(update={"knowledge_bases": bases})
     refuse(await missing(actor.workspace_id, draft, ()))
     return await write_draft(persona, draft, guard(actor.workspace_id, draft))

@@ -290,6 +290,6 @@ async def _draft_from(persona: Persona, published: Snapshot, path: Path) -> Pers
     draft = draft_form(published)
     gone = await missing(persona.workspace_id, draft, ())
     if gone:
-        message = f"{len(gone)} of the tools that version attached were deleted since."
+        message = f"{len(gone)} of the tools and knowledge bases it attached were deleted since."
         raise InvalidInput([Problem(path, message, ErrorCode.NOT_FOUND)])
     return await write_draft(persona, draft, guard(persona.workspace_id, draft))

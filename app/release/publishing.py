@@ -24,7 +24,7 @@ from app.personas.errors import (
     VersionNotFound,
 )
 from app.personas.reads import get_version
-from app.personas.references import pin
+from app.personas.references import pin, same_pins
 from app.personas.validation import check_note, publish_problems
 from app.platform.clock import utcnow
 from app.release.events import notify_local
@@ -67,7 +67,7 @@ async def publish_persona(
         problems = publish_problems(persona.draft, load_catalog()) + problems
         if problems:
             raise NotPublishable(problems)
-        if persona.status is PersonaStatus.PUBLISHED and _same_pins(persona, pinned):
+        if persona.status is PersonaStatus.PUBLISHED and _unchanged(persona, pinned):
             raise NothingToPublish()
         version = _next_version(
             persona, pinned, persona.draft_digest, note, actor.name, rollback=False
@@ -79,11 +79,8 @@ async def publish_persona(
     raise Contended()
 
 
-def _same_pins(persona: Persona, pinned: Snapshot) -> bool:
-    """Whether production already pins what the draft would: a tool edited since is news."""
-    assert persona.production is not None
-    running = persona.production.snapshot
-    return [a.definition for a in running.tools] == [a.definition for a in pinned.tools]
+def _unchanged(persona: Persona, pinned: Snapshot) -> bool:
+    return persona.production is not None and same_pins(persona.production.snapshot, pinned)
 
 
 async def rollback_persona(

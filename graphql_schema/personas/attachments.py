@@ -10,6 +10,7 @@ from app.personas import attachments, documents
 from app.platform.errors import ErrorCode, InvalidInput, Problem
 from graphql_schema import ids
 from graphql_schema.context import Info
+from graphql_schema.personas.knowledge import KnowledgeBase, KnowledgeBaseDefinition
 from graphql_schema.personas.mutations import PersonaPayload, persona_object_id, persona_payload
 from graphql_schema.personas.tools import Tool, ToolDefinition
 
@@ -71,6 +72,59 @@ def _object_ids(
 
 
 @strawberry.type
+class KnowledgeBaseAttachment:
+    knowledge_base: KnowledgeBase | None = strawberry.field(
+        description="The knowledge base as it is now; null once deleted."
+    )
+    definition: KnowledgeBaseDefinition
+    channels: list[Channel]
+    top_k: int = strawberry.field(description="1 .. 20 passages retrieved per turn.")
+
+    @classmethod
+    def of(
+        cls, attachment: documents.KnowledgeBaseAttachment, base: KnowledgeBase | None
+    ) -> Self | None:
+        definition = attachment.definition
+        if definition is None:
+            if base is None:
+                return None  # a draft never names a deleted base; nothing to show if one did
+            definition = base.knowledge_base.definition()
+        return cls(
+            knowledge_base=base,
+            definition=KnowledgeBaseDefinition.of(definition),
+            channels=attachment.channels,
+            top_k=attachment.top_k,
+        )
+
+
+async def knowledge_base_attachments(
+    info: Info, attached: list[documents.KnowledgeBaseAttachment]
+) -> list[KnowledgeBaseAttachment]:
+    workspace_id = info.context.actor.workspace_id
+    keys = [(workspace_id, a.knowledge_base_id) for a in attached]
+    found = await info.context.knowledge_bases.load_many(keys)
+    shown = (
+        KnowledgeBaseAttachment.of(attachment, KnowledgeBase.from_document(base) if base else None)
+        for attachment, base in zip(attached, found, strict=True)
+    )
+    return [attachment for attachment in shown if attachment is not None]
+
+
+@strawberry.input
+class KnowledgeBaseAttachmentInput:
+    knowledge_base_id: strawberry.ID
+    channels: list[Channel] = strawberry.field(default_factory=lambda: list(BOTH))
+    top_k: int = 5
+
+
+@strawberry.input(description="Replaces the list.")
+class SetPersonaKnowledgeBasesInput:
+    persona_id: strawberry.ID
+    expected_revision: int
+    knowledge_bases: list[KnowledgeBaseAttachmentInput]
+
+
+@strawberry.type
 class AttachmentMutation:
     @strawberry.mutation
     async def set_persona_tools(self, info: Info, input: SetPersonaToolsInput) -> PersonaPayload:
@@ -81,6 +135,30 @@ class AttachmentMutation:
                 for tool_id, given in zip(tool_ids, input.tools, strict=True)
             ]
             return await attachments.set_persona_tools(
+                info.context.actor,
+                persona_object_id(input.persona_id, "personaId"),
+                input.expected_revision,
+                choices,
+            )
+
+        return await persona_payload(call)
+
+    @strawberry.mutation
+    async def set_persona_knowledge_bases(
+        self, info: Info, input: SetPersonaKnowledgeBasesInput
+    ) -> PersonaPayload:
+        async def call() -> documents.Persona:
+            given = input.knowledge_bases
+            base_ids = _object_ids(
+                "KnowledgeBase",
+                [b.knowledge_base_id for b in given],
+                ("knowledgeBases", "knowledgeBaseId"),
+            )
+            choices = [
+                attachments.KnowledgeBaseChoice(base_id, tuple(b.channels), b.top_k)
+                for base_id, b in zip(base_ids, given, strict=True)
+            ]
+            return await attachments.set_persona_knowledge_bases(
                 info.context.actor,
                 persona_object_id(input.persona_id, "personaId"),
                 input.expected_revision,

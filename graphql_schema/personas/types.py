@@ -14,7 +14,7 @@ from graphql_schema.pagination import PageInfo, after_cursor, page_size
 from graphql_schema.scalars import Locale, query_locale
 
 if TYPE_CHECKING:
-    from graphql_schema.personas.attachments import ToolAttachment
+    from graphql_schema.personas.attachments import KnowledgeBaseAttachment, ToolAttachment
 
 strawberry.enum(documents.FirstSpeaker)
 strawberry.enum(documents.PersonaStatus)
@@ -119,6 +119,16 @@ class PersonaSnapshot:
         from graphql_schema.personas.attachments import tool_attachments
 
         return await tool_attachments(info, self.snapshot)
+
+    @strawberry.field(description="At most 10; in a version, the definitions it pinned.")
+    async def knowledge_bases(
+        self, info: Info
+    ) -> list[
+        Annotated["KnowledgeBaseAttachment", strawberry.lazy("graphql_schema.personas.attachments")]
+    ]:
+        from graphql_schema.personas.attachments import knowledge_base_attachments
+
+        return await knowledge_base_attachments(info, self.snapshot.knowledge_bases)
 
 
 @strawberry.type
