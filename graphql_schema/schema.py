@@ -33,6 +33,7 @@ from graphql_schema.personas.mutations import PersonaMutation
 from graphql_schema.personas.queries import PersonaQuery
 from graphql_schema.personas.tools import Tool, ToolMutation, ToolQuery
 from graphql_schema.personas.types import Persona
+from graphql_schema.personas.variables import VariableMutation
 from graphql_schema.release.live import ReleaseQuery
 from graphql_schema.release.mutations import ReleaseMutation
 from graphql_schema.release.subscriptions import Subscription
@@ -181,7 +182,9 @@ class PersonaSchema(strawberry.Schema):
 
 # Each domain contributes its fields; the order here is the order the schema lists them.
 Query = merge_types("Query", (PersonaQuery, LibraryQuery, ToolQuery, ReleaseQuery, ApiKeyQuery))
-Mutation = merge_types("Mutation", (PersonaMutation, ToolMutation, ReleaseMutation, ApiKeyMutation))
+Mutation = merge_types(
+    "Mutation", (PersonaMutation, VariableMutation, ToolMutation, ReleaseMutation, ApiKeyMutation)
+)
 
 
 def build_schema(introspection: bool = True) -> PersonaSchema:

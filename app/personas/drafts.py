@@ -28,6 +28,7 @@ from app.personas.documents import (
 from app.personas.errors import NothingToPublish, PersonaNotFound, RevisionMismatch, VersionNotFound
 from app.personas.reads import find_persona, get_version
 from app.personas.validation import MAX_NAME, check_chat, check_voice, check_voices
+from app.personas.variables import VariableDefinition, check_variables
 from app.platform.clock import utcnow
 from app.platform.errors import ErrorCode, InvalidInput, Problem
 from app.platform.text import check_text
@@ -226,6 +227,19 @@ async def set_chat_configuration(
     return await _write_draft(
         persona, persona.draft.model_copy(update={"chat_configuration": config})
     )
+
+
+async def set_persona_variables(
+    actor: Principal,
+    persona_id: PydanticObjectId,
+    expected_revision: int,
+    variables: list[VariableDefinition],
+) -> Persona:
+    """Replace the draft's variables with this list, in its order."""
+    actor.require(Role.EDITOR)
+    refuse(check_variables(variables, ("variables",)))
+    persona = await require_persona(actor, persona_id, expected_revision, "personaId")
+    return await _write_draft(persona, persona.draft.model_copy(update={"variables": variables}))
 
 
 async def delete_persona(actor: Principal, persona_id: PydanticObjectId) -> None:

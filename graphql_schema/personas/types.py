@@ -2,7 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 
@@ -12,6 +12,9 @@ from graphql_schema.context import Info
 from graphql_schema.library.types import LanguageModel, Node, Voice, language_model, voice
 from graphql_schema.pagination import PageInfo, after_cursor, page_size
 from graphql_schema.scalars import Locale, query_locale
+
+if TYPE_CHECKING:
+    from graphql_schema.personas.variables import VariableDefinition
 
 strawberry.enum(documents.FirstSpeaker)
 strawberry.enum(documents.PersonaStatus)
@@ -107,6 +110,17 @@ class PersonaSnapshot:
     @strawberry.field
     def chat_configuration(self) -> ChatConfiguration | None:
         return chat_or_none(self.snapshot.chat_configuration)
+
+    @strawberry.field(description="In the order they were set.")
+    def variables(
+        self,
+    ) -> list[
+        Annotated["VariableDefinition", strawberry.lazy("graphql_schema.personas.variables")]
+    ]:
+        # Imported here: that module's mutation returns the Persona defined below.
+        from graphql_schema.personas.variables import VariableDefinition
+
+        return [VariableDefinition.from_document(v) for v in self.snapshot.variables]
 
 
 @strawberry.type
