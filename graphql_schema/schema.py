@@ -34,6 +34,7 @@ from graphql_schema.personas.mutations import PersonaMutation
 from graphql_schema.personas.queries import PersonaQuery
 from graphql_schema.personas.tools import Tool, ToolMutation, ToolQuery
 from graphql_schema.personas.types import Persona
+from graphql_schema.personas.variables import VariableMutation
 from graphql_schema.release.live import ReleaseQuery
 from graphql_schema.release.mutations import ReleaseMutation
 from graphql_schema.release.subscriptions import Subscription
@@ -185,6 +186,7 @@ Mutation = merge_types(
     "Mutation",
     (
         PersonaMutation,
+        VariableMutation,
         AttachmentMutation,
         ToolMutation,
         KnowledgeMutation,

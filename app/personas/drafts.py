@@ -29,6 +29,7 @@ from app.personas.errors import NothingToPublish, PersonaNotFound, RevisionMisma
 from app.personas.reads import find_persona, get_version
 from app.personas.references import Guard, draft_form, guard, missing
 from app.personas.validation import MAX_NAME, check_chat, check_voice, check_voices
+from app.personas.variables import VariableDefinition, check_variables
 from app.platform.clock import utcnow
 from app.platform.errors import ErrorCode, InvalidInput, Problem
 from app.platform.text import Path, check_name
@@ -237,6 +238,19 @@ async def set_chat_configuration(
     return await write_draft(
         persona, persona.draft.model_copy(update={"chat_configuration": config})
     )
+
+
+async def set_persona_variables(
+    actor: Principal,
+    persona_id: PydanticObjectId,
+    expected_revision: int,
+    variables: list[VariableDefinition],
+) -> Persona:
+    """Replace the draft's variables with this list, in its order."""
+    actor.require(Role.EDITOR)
+    refuse(check_variables(variables, ("variables",)))
+    persona = await require_persona(actor, persona_id, expected_revision, "personaId")
+    return await write_draft(persona, persona.draft.model_copy(update={"variables": variables}))
 
 
 async def delete_persona(actor: Principal, persona_id: PydanticObjectId) -> None:

@@ -1,15 +1,15 @@
 """The call-start answer as GraphQL serves it, for liveConfiguration and Persona.preview."""
 
 from collections.abc import Awaitable, Callable
-from typing import Self
+from typing import Self, cast
 
 import strawberry
-from app.personas.templates import RenderFailed
 from graphql import GraphQLError
 from strawberry.scalars import JSON
 
 from app.library.catalog import Channel
 from app.personas import resolution
+from app.personas.templates import RenderFailed
 from app.personas.variables import InvalidVariables, MissingVariables
 from graphql_schema import ids
 from graphql_schema.arguments import bad_user_input
@@ -73,7 +73,7 @@ class LiveConfiguration:
             resolution_id=strawberry.ID(answer.resolution_id),
             prompt=answer.prompt,
             first_message=answer.first_message,
-            variables=answer.variables,
+            variables=cast(JSON, answer.variables),
             ignored_variables=answer.ignored_variables,
             tools=[ToolDefinition.of(definition) for definition in answer.tools],
         )

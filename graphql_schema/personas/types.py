@@ -15,6 +15,7 @@ from graphql_schema.scalars import Locale, query_locale
 
 if TYPE_CHECKING:
     from graphql_schema.personas.attachments import KnowledgeBaseAttachment, ToolAttachment
+    from graphql_schema.personas.variables import VariableDefinition
 
 strawberry.enum(documents.FirstSpeaker)
 strawberry.enum(documents.PersonaStatus)
@@ -110,6 +111,17 @@ class PersonaSnapshot:
     @strawberry.field
     def chat_configuration(self) -> ChatConfiguration | None:
         return chat_or_none(self.snapshot.chat_configuration)
+
+    @strawberry.field(description="In the order they were set.")
+    def variables(
+        self,
+    ) -> list[
+        Annotated["VariableDefinition", strawberry.lazy("graphql_schema.personas.variables")]
+    ]:
+        # Imported here: that module's mutation returns the Persona defined below.
+        from graphql_schema.personas.variables import VariableDefinition
+
+        return [VariableDefinition.from_document(v) for v in self.snapshot.variables]
 
     @strawberry.field(description="At most 32; in a version, the definitions it pinned.")
     async def tools(
