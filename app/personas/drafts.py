@@ -42,6 +42,7 @@ class NewPersona:
     memory: bool = False
     voice_configurations: tuple[VoiceConfiguration, ...] = ()
     chat_configuration: ChatConfiguration | None = None
+    variables: tuple[VariableDefinition, ...] = ()
 
 
 def refuse(problems: list[Problem]) -> None:
@@ -139,12 +140,14 @@ async def create_persona(actor: Principal, spec: NewPersona) -> Persona:
     problems += found
     if spec.chat_configuration is not None:
         problems += check_chat(spec.chat_configuration, ("chatConfiguration",), catalog)
+    problems += check_variables(spec.variables, ("variables",))
     refuse(problems)
     draft = Snapshot(
         name=name,
         memory=spec.memory,
         voice_configurations=voices,
         chat_configuration=spec.chat_configuration,
+        variables=list(spec.variables),
     )
     personas = _collection()
     workspaces = Workspace.get_pymongo_collection()

@@ -1,12 +1,15 @@
 """Mutation inputs, each converted to the domain's own models by `to_document`."""
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import strawberry
 
 from app.personas import documents
 from graphql_schema.personas.types import FirstSpeaker
 from graphql_schema.scalars import Locale
+
+if TYPE_CHECKING:
+    from graphql_schema.personas.variables import VariableDefinitionInput
 
 T = TypeVar("T")
 
@@ -70,6 +73,15 @@ class CreatePersonaInput:
         default_factory=list
     )
     chat_configuration: ChatConfigurationInput | None = strawberry.UNSET
+    # Lazy: that module's mutation returns the payload defined beside these inputs.
+    variables: (
+        list[
+            Annotated[
+                "VariableDefinitionInput", strawberry.lazy("graphql_schema.personas.variables")
+            ]
+        ]
+        | None
+    ) = strawberry.field(default_factory=list)
 
 
 @strawberry.input

@@ -84,6 +84,7 @@ class PersonaMutation:
             chat_configuration=(
                 chat.to_document() if (chat := given(input.chat_configuration)) else None
             ),
+            variables=tuple(variable.to_document() for variable in input.variables or []),
         )
         return await persona_payload(lambda: drafts.create_persona(info.context.actor, spec))
 

@@ -7,7 +7,7 @@ import pytest
 from app.access.principal import Role
 from app.platform.database import MongoDatabase
 from tests.conftest import ClientFactory
-from tests.personas.drafting import unknown_persona_id
+from tests.personas.drafting import create, unknown_persona_id
 from tests.support.client import GraphQLClient, chat_input, errors_of, publish, stored
 from tests.support.variables import defined, read_variables, set_variables, variable
 
@@ -78,6 +78,35 @@ async def test_variables_are_published_with_the_version(api: GraphQLClient) -> N
     assert read is not None
     assert read["production"]["snapshot"]["variables"] == [defined("topic", defaultValue="billing")]
     assert read["status"] == "PUBLISHED"
+
+
+async def test_create_persona_takes_variables(api: GraphQLClient) -> None:
+    given = [variable("topic", defaultValue="billing"), variable("vip", type="BOOLEAN")]
+
+    persona = await api.create_persona(variables=given)
+
+    read = await read_variables(api, persona["id"])
+    assert read is not None
+    assert read["revision"] == 1
+    assert read["draft"]["variables"] == [
+        defined("topic", defaultValue="billing"),
+        defined("vip", type="BOOLEAN"),
+    ]
+
+
+async def test_create_persona_refuses_a_broken_variable(
+    api: GraphQLClient, database: MongoDatabase
+) -> None:
+    before = await stored(database)
+
+    payload = await create(api, variables=[variable("ok"), variable("ok", defaultValue=1)])
+
+    assert payload["persona"] is None
+    assert errors_of(payload) == [
+        ("INVALID", ["variables", "1", "defaultValue"]),
+        ("DUPLICATE_NAME", ["variables", "1", "name"]),
+    ]
+    assert await stored(database) == before
 
 
 # ---- rules --------------------------------------------------------------------------
