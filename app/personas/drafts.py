@@ -1,8 +1,7 @@
 """The persona service: one function per operation, every versioning rule in one place.
 
-Draft writes are optimistic: read, validate, then one conditional update on
-{workspace, _id, revision, production version} that bumps the revision, so a concurrent
-edit can never be lost.
+Each edit checks its input, reads the persona at the caller's revision and writes the new
+draft through the store's one conditional write.
 """
 
 from dataclasses import dataclass
@@ -11,26 +10,32 @@ from typing import Any
 from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.collection import AsyncCollection
 
 from app.access.documents import Workspace
 from app.access.principal import Principal, Role
 from app.library.catalog import load_catalog
 from app.library.locales import InvalidLocale, canonical_locale
+from app.personas.choices import (
+    KnowledgeBaseChoice,
+    ToolChoice,
+    check_knowledge_bases,
+    check_tools,
+    knowledge_base_attachments,
+    tool_attachments,
+)
 from app.personas.documents import (
-    DERIVED_FIELDS,
     ChatConfiguration,
     Persona,
     PersonaVersion,
     Snapshot,
     VoiceConfiguration,
 )
-from app.personas.errors import NothingToPublish, PersonaNotFound, RevisionMismatch, VersionNotFound
-from app.personas.reads import find_persona, get_version
-from app.personas.references import Guard, draft_form, guard, missing
+from app.personas.errors import NothingToPublish, PersonaNotFound, VersionNotFound
+from app.personas.reads import get_version
+from app.personas.references import draft_form, guard, missing
+from app.personas.store import refuse, require_persona, write_draft
 from app.personas.validation import MAX_NAME, check_chat, check_voice, check_voices
 from app.personas.variables import VariableDefinition, check_variables
-from app.platform.clock import utcnow
 from app.platform.errors import ErrorCode, InvalidInput, Problem
 from app.platform.text import Path, check_name
 from app.platform.transactions import run_transaction
@@ -43,93 +48,8 @@ class NewPersona:
     voice_configurations: tuple[VoiceConfiguration, ...] = ()
     chat_configuration: ChatConfiguration | None = None
     variables: tuple[VariableDefinition, ...] = ()
-
-
-def refuse(problems: list[Problem]) -> None:
-    if problems:
-        raise InvalidInput(problems)
-
-
-def _collection() -> AsyncCollection[dict[str, Any]]:
-    return Persona.get_pymongo_collection()
-
-
-async def get_persona(actor: Principal, persona_id: PydanticObjectId) -> Persona | None:
-    """The persona, if it exists in the caller's workspace: others' look like missing ones."""
-    return await find_persona(actor.workspace_id, persona_id)
-
-
-async def require_persona(
-    actor: Principal, persona_id: PydanticObjectId, expected_revision: int, path: str
-) -> Persona:
-    persona = await get_persona(actor, persona_id)
-    if persona is None:
-        raise PersonaNotFound((path,))
-    if persona.revision != expected_revision:
-        raise RevisionMismatch(expected_revision, persona.revision)
-    return persona
-
-
-def as_read(persona: Persona) -> dict[str, Any]:
-    """The condition a write of `persona` needs: nobody changed the draft or production since."""
-    return {
-        "workspace_id": persona.workspace_id,
-        "_id": persona.id,
-        "revision": persona.revision,
-        "production.version": persona.production.version if persona.production else None,
-    }
-
-
-def changed_fields(persona: Persona, names: tuple[str, ...]) -> dict[str, Any]:
-    """`$set` for these fields of `persona`, derived ones (status, search) recomputed."""
-    stored = persona.stored()
-    return {"$set": {name: stored[name] for name in (*names, *DERIVED_FIELDS)}}
-
-
-DRAFT_FIELDS = ("draft", "draft_digest", "revision", "updated_at")
-
-
-async def write_draft(persona: Persona, draft: Snapshot, guard: Guard | None = None) -> Persona:
-    """Replace the draft if nobody changed it since `persona` was read; a no-op writes nothing.
-
-    One conditional update; the stored document is computed here, not read back, which the
-    condition on revision and production version makes exact. With a `guard`, the update
-    runs in a transaction after it (attachments guard the tools they name).
-    """
-    # Digests, not ==: dict equality ignores the locale order, which decides the fallback locale.
-    if draft.digest() == persona.draft_digest:
-        return persona
-    while True:
-        written: Persona = persona.model_copy(
-            update={
-                "draft": draft,
-                "draft_digest": draft.digest(),
-                "revision": persona.revision + 1,
-                "updated_at": utcnow(),
-            }
-        )
-        if await _update(as_read(persona), changed_fields(written, DRAFT_FIELDS), guard):
-            return written
-        assert persona.id is not None
-        current = await find_persona(persona.workspace_id, persona.id)
-        if current is None:
-            raise PersonaNotFound()
-        if current.revision != persona.revision:
-            raise RevisionMismatch(persona.revision, current.revision)
-        persona = current  # only production moved under us: the same edit still applies
-
-
-async def _update(condition: dict[str, Any], change: dict[str, Any], guard: Guard | None) -> bool:
-    personas = _collection()
-    if guard is None:
-        return (await personas.update_one(condition, change)).matched_count == 1
-
-    async def guarded(session: AsyncClientSession) -> bool:
-        await guard(session)
-        result = await personas.update_one(condition, change, session=session)
-        return result.matched_count == 1
-
-    return await run_transaction(personas.database.client, guarded, path=("personaId",))
+    tools: tuple[ToolChoice, ...] = ()
+    knowledge_bases: tuple[KnowledgeBaseChoice, ...] = ()
 
 
 async def create_persona(actor: Principal, spec: NewPersona) -> Persona:
@@ -141,6 +61,8 @@ async def create_persona(actor: Principal, spec: NewPersona) -> Persona:
     if spec.chat_configuration is not None:
         problems += check_chat(spec.chat_configuration, ("chatConfiguration",), catalog)
     problems += check_variables(spec.variables, ("variables",))
+    problems += check_tools(list(spec.tools))
+    problems += check_knowledge_bases(list(spec.knowledge_bases))
     refuse(problems)
     draft = Snapshot(
         name=name,
@@ -148,11 +70,17 @@ async def create_persona(actor: Principal, spec: NewPersona) -> Persona:
         voice_configurations=voices,
         chat_configuration=spec.chat_configuration,
         variables=list(spec.variables),
+        tools=tool_attachments(list(spec.tools)),
+        knowledge_bases=knowledge_base_attachments(list(spec.knowledge_bases)),
     )
-    personas = _collection()
+    refuse(await missing(actor.workspace_id, draft, ()))
+    guarded = guard(actor.workspace_id, draft)
+    personas = Persona.get_pymongo_collection()
     workspaces = Workspace.get_pymongo_collection()
 
     async def insert(session: AsyncClientSession) -> Persona:
+        if guarded is not None:
+            await guarded(session)
         counters = await workspaces.find_one_and_update(
             {"_id": actor.workspace_id},
             {"$inc": {"persona_seq": 1, "persona_count": 1}},
@@ -259,7 +187,7 @@ async def set_persona_variables(
 async def delete_persona(actor: Principal, persona_id: PydanticObjectId) -> None:
     """Delete the persona and its published history, together."""
     actor.require(Role.EDITOR)
-    personas = _collection()
+    personas = Persona.get_pymongo_collection()
     versions = PersonaVersion.get_pymongo_collection()
     workspaces = Workspace.get_pymongo_collection()
 

@@ -15,7 +15,6 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from app.access.principal import Principal, Role
 from app.library.catalog import load_catalog
 from app.personas.documents import Persona, PersonaStatus, PersonaVersion, Snapshot
-from app.personas.drafts import as_read, changed_fields, get_persona, refuse, require_persona
 from app.personas.errors import (
     Contended,
     NothingToPublish,
@@ -25,6 +24,7 @@ from app.personas.errors import (
 )
 from app.personas.reads import get_version
 from app.personas.references import pin, same_pins
+from app.personas.store import as_read, changed_fields, get_persona, refuse, require_persona
 from app.personas.validation import check_note, publish_problems
 from app.platform.clock import utcnow
 from app.release.events import notify_local

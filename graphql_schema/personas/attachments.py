@@ -4,50 +4,65 @@ from typing import Self
 
 import strawberry
 from beanie import PydanticObjectId
+from strawberry.types.unset import UNSET, UnsetType
 
 from app.library.catalog import Channel
 from app.personas import attachments, documents
-from app.platform.errors import ErrorCode, InvalidInput, Problem
-from graphql_schema import ids
 from graphql_schema.context import Info
+from graphql_schema.personas.attachment_inputs import (
+    KnowledgeBaseAttachmentInput,
+    ToolAttachmentInput,
+    knowledge_base_choices,
+    tool_choices,
+)
 from graphql_schema.personas.knowledge import KnowledgeBase, KnowledgeBaseDefinition
 from graphql_schema.personas.mutations import PersonaPayload, persona_object_id, persona_payload
 from graphql_schema.personas.tools import Tool, ToolDefinition
 
-BOTH = [Channel.VOICE, Channel.CHAT]
-
 
 @strawberry.type
 class ToolAttachment:
-    tool: Tool | None = strawberry.field(description="The tool as it is now; null once deleted.")
+    tool_id: strawberry.Private[PydanticObjectId]
+    # Known when the snapshot needed it anyway (a draft's definition is the tool as it is).
+    current: strawberry.Private[Tool | UnsetType | None]
     definition: ToolDefinition
     channels: list[Channel]
 
+    @strawberry.field(description="The tool as it is now; null once deleted.")
+    async def tool(self, info: Info) -> Tool | None:
+        if not isinstance(self.current, UnsetType):
+            return self.current
+        found = await info.context.tools.load((info.context.actor.workspace_id, self.tool_id))
+        return Tool.from_document(found) if found else None
+
     @classmethod
-    def of(cls, attachment: documents.ToolAttachment, tool: Tool | None) -> Self | None:
-        pinned = attachment.definition
-        if pinned is None and tool is None:
-            return None  # a draft never names a deleted tool; nothing to show if one did
-        definition = pinned if pinned is not None else tool.tool.definition()  # type: ignore[union-attr]
+    def of(
+        cls, attachment: documents.ToolAttachment, tool: Tool | UnsetType | None = UNSET
+    ) -> Self | None:
+        definition = attachment.definition
+        if definition is None:
+            if not isinstance(tool, Tool):
+                return None  # a draft never names a deleted tool; nothing to show if one did
+            definition = tool.tool.definition()
         return cls(
-            tool=tool, definition=ToolDefinition.of(definition), channels=attachment.channels
+            tool_id=attachment.tool_id,
+            current=tool,
+            definition=ToolDefinition.of(definition),
+            channels=attachment.channels,
         )
 
 
 async def tool_attachments(info: Info, snapshot: documents.Snapshot) -> list[ToolAttachment]:
+    attached = snapshot.tools
+    if all(a.definition is not None for a in attached):
+        return [a for a in map(ToolAttachment.of, attached) if a is not None]
     workspace_id = info.context.actor.workspace_id
-    found = await info.context.tools.load_many([(workspace_id, a.tool_id) for a in snapshot.tools])
+    found = await info.context.tools.load_many([(workspace_id, a.tool_id) for a in attached])
     shown = (
         ToolAttachment.of(attachment, Tool.from_document(tool) if tool else None)
-        for attachment, tool in zip(snapshot.tools, found, strict=True)
+        for attachment, tool in zip(attached, found, strict=True)
     )
     return [attachment for attachment in shown if attachment is not None]
-
-
-@strawberry.input
-class ToolAttachmentInput:
-    tool_id: strawberry.ID
-    channels: list[Channel] = strawberry.field(default_factory=lambda: list(BOTH))
 
 
 @strawberry.input(description="Replaces the list.")
@@ -57,40 +72,37 @@ class SetPersonaToolsInput:
     tools: list[ToolAttachmentInput]
 
 
-def _object_ids(
-    kind: str, given: list[strawberry.ID], field: tuple[str, str]
-) -> list[PydanticObjectId]:
-    decoded = [ids.decode_object_id(global_id, kind) for global_id in given]
-    unknown = [
-        Problem((field[0], str(index), field[1]), f"{kind} not found.", ErrorCode.NOT_FOUND)
-        for index, object_id in enumerate(decoded)
-        if object_id is None
-    ]
-    if unknown:
-        raise InvalidInput(unknown)
-    return [object_id for object_id in decoded if object_id is not None]
-
-
 @strawberry.type
 class KnowledgeBaseAttachment:
-    knowledge_base: KnowledgeBase | None = strawberry.field(
-        description="The knowledge base as it is now; null once deleted."
-    )
+    base_id: strawberry.Private[PydanticObjectId]
+    # Known when the snapshot needed it anyway (a draft's definition is the base as it is).
+    current: strawberry.Private[KnowledgeBase | UnsetType | None]
     definition: KnowledgeBaseDefinition
     channels: list[Channel]
     top_k: int = strawberry.field(description="1 .. 20 passages retrieved per turn.")
 
+    @strawberry.field(description="The knowledge base as it is now; null once deleted.")
+    async def knowledge_base(self, info: Info) -> KnowledgeBase | None:
+        if not isinstance(self.current, UnsetType):
+            return self.current
+        key = (info.context.actor.workspace_id, self.base_id)
+        found = await info.context.knowledge_bases.load(key)
+        return KnowledgeBase.from_document(found) if found else None
+
     @classmethod
     def of(
-        cls, attachment: documents.KnowledgeBaseAttachment, base: KnowledgeBase | None
+        cls,
+        attachment: documents.KnowledgeBaseAttachment,
+        base: KnowledgeBase | UnsetType | None = UNSET,
     ) -> Self | None:
         definition = attachment.definition
         if definition is None:
-            if base is None:
+            if not isinstance(base, KnowledgeBase):
                 return None  # a draft never names a deleted base; nothing to show if one did
             definition = base.knowledge_base.definition()
         return cls(
-            knowledge_base=base,
+            base_id=attachment.knowledge_base_id,
+            current=base,
             definition=KnowledgeBaseDefinition.of(definition),
             channels=attachment.channels,
             top_k=attachment.top_k,
@@ -100,6 +112,8 @@ class KnowledgeBaseAttachment:
 async def knowledge_base_attachments(
     info: Info, attached: list[documents.KnowledgeBaseAttachment]
 ) -> list[KnowledgeBaseAttachment]:
+    if all(a.definition is not None for a in attached):
+        return [a for a in map(KnowledgeBaseAttachment.of, attached) if a is not None]
     workspace_id = info.context.actor.workspace_id
     keys = [(workspace_id, a.knowledge_base_id) for a in attached]
     found = await info.context.knowledge_bases.load_many(keys)
@@ -108,13 +122,6 @@ async def knowledge_base_attachments(
         for attachment, base in zip(attached, found, strict=True)
     )
     return [attachment for attachment in shown if attachment is not None]
-
-
-@strawberry.input
-class KnowledgeBaseAttachmentInput:
-    knowledge_base_id: strawberry.ID
-    channels: list[Channel] = strawberry.field(default_factory=lambda: list(BOTH))
-    top_k: int = 5
 
 
 @strawberry.input(description="Replaces the list.")
@@ -129,16 +136,11 @@ class AttachmentMutation:
     @strawberry.mutation
     async def set_persona_tools(self, info: Info, input: SetPersonaToolsInput) -> PersonaPayload:
         async def call() -> documents.Persona:
-            tool_ids = _object_ids("Tool", [t.tool_id for t in input.tools], ("tools", "toolId"))
-            choices = [
-                attachments.ToolChoice(tool_id, tuple(given.channels))
-                for tool_id, given in zip(tool_ids, input.tools, strict=True)
-            ]
             return await attachments.set_persona_tools(
                 info.context.actor,
                 persona_object_id(input.persona_id, "personaId"),
                 input.expected_revision,
-                choices,
+                list(tool_choices(input.tools)),
             )
 
         return await persona_payload(call)
@@ -148,21 +150,11 @@ class AttachmentMutation:
         self, info: Info, input: SetPersonaKnowledgeBasesInput
     ) -> PersonaPayload:
         async def call() -> documents.Persona:
-            given = input.knowledge_bases
-            base_ids = _object_ids(
-                "KnowledgeBase",
-                [b.knowledge_base_id for b in given],
-                ("knowledgeBases", "knowledgeBaseId"),
-            )
-            choices = [
-                attachments.KnowledgeBaseChoice(base_id, tuple(b.channels), b.top_k)
-                for base_id, b in zip(base_ids, given, strict=True)
-            ]
             return await attachments.set_persona_knowledge_bases(
                 info.context.actor,
                 persona_object_id(input.persona_id, "personaId"),
                 input.expected_revision,
-                choices,
+                list(knowledge_base_choices(input.knowledge_bases)),
             )
 
         return await persona_payload(call)

@@ -5,6 +5,10 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import strawberry
 
 from app.personas import documents
+from graphql_schema.personas.attachment_inputs import (
+    KnowledgeBaseAttachmentInput,
+    ToolAttachmentInput,
+)
 from graphql_schema.personas.types import FirstSpeaker
 from graphql_schema.scalars import Locale
 
@@ -82,6 +86,10 @@ class CreatePersonaInput:
         ]
         | None
     ) = strawberry.field(default_factory=list)
+    tools: list[ToolAttachmentInput] | None = strawberry.field(default_factory=list)
+    knowledge_bases: list[KnowledgeBaseAttachmentInput] | None = strawberry.field(
+        default_factory=list
+    )
 
 
 @strawberry.input

@@ -13,6 +13,7 @@ from app.platform.errors import InvalidInput, Problem
 from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError, attempt
+from graphql_schema.personas.attachment_inputs import knowledge_base_choices, tool_choices
 from graphql_schema.personas.inputs import (
     CreatePersonaInput,
     DiscardDraftInput,
@@ -77,16 +78,23 @@ async def _edit(
 class PersonaMutation:
     @strawberry.mutation
     async def create_persona(self, info: Info, input: CreatePersonaInput) -> PersonaPayload:
-        spec = drafts.NewPersona(
-            name=input.name,
-            memory=input.memory,
-            voice_configurations=tuple(c.to_document() for c in input.voice_configurations or []),
-            chat_configuration=(
-                chat.to_document() if (chat := given(input.chat_configuration)) else None
-            ),
-            variables=tuple(variable.to_document() for variable in input.variables or []),
-        )
-        return await persona_payload(lambda: drafts.create_persona(info.context.actor, spec))
+        async def call() -> documents.Persona:
+            spec = drafts.NewPersona(
+                name=input.name,
+                memory=input.memory,
+                voice_configurations=tuple(
+                    c.to_document() for c in input.voice_configurations or []
+                ),
+                chat_configuration=(
+                    chat.to_document() if (chat := given(input.chat_configuration)) else None
+                ),
+                variables=tuple(variable.to_document() for variable in input.variables or []),
+                tools=tool_choices(input.tools),
+                knowledge_bases=knowledge_base_choices(input.knowledge_bases),
+            )
+            return await drafts.create_persona(info.context.actor, spec)
+
+        return await persona_payload(call)
 
     @strawberry.mutation
     async def update_persona(self, info: Info, input: UpdatePersonaInput) -> PersonaPayload:

@@ -3,7 +3,7 @@
 import strawberry
 
 from app.library.catalog import load_catalog
-from app.personas import drafts, pages
+from app.personas import pages, store
 from graphql_schema import ids
 from graphql_schema.arguments import search_text
 from graphql_schema.context import Info
@@ -23,7 +23,7 @@ async def _persona(info: Info, global_id: str) -> Persona | None:
     object_id = ids.decode_object_id(global_id, "Persona")
     if object_id is None:
         return None
-    found = await drafts.get_persona(info.context.actor, object_id)
+    found = await store.get_persona(info.context.actor, object_id)
     return Persona.from_document(found) if found else None
 
 

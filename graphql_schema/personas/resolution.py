@@ -13,6 +13,7 @@ from app.personas.templates import RenderFailed
 from app.personas.variables import InvalidVariables, MissingVariables
 from graphql_schema import ids
 from graphql_schema.arguments import bad_user_input
+from graphql_schema.personas.attachments import KnowledgeBaseAttachment
 from graphql_schema.personas.tools import ToolDefinition
 from graphql_schema.personas.types import (
     ChatConfiguration,
@@ -55,6 +56,9 @@ class LiveConfiguration:
         description="Given by the call, not defined by the persona."
     )
     tools: list[ToolDefinition] = strawberry.field(description="Pinned, for this channel.")
+    knowledge_bases: list[KnowledgeBaseAttachment] = strawberry.field(
+        description="Pinned, for this channel."
+    )
 
     @classmethod
     def of(cls, answer: resolution.Resolution) -> Self:
@@ -76,6 +80,11 @@ class LiveConfiguration:
             variables=cast(JSON, answer.variables),
             ignored_variables=answer.ignored_variables,
             tools=[ToolDefinition.of(definition) for definition in answer.tools],
+            knowledge_bases=[
+                shown
+                for attachment in answer.knowledge_bases
+                if (shown := KnowledgeBaseAttachment.of(attachment)) is not None
+            ],
         )
 
 
