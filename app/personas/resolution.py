@@ -15,9 +15,11 @@ from app.library.tools.definitions import ToolDefinition
 from app.personas.documents import (
     ChatConfiguration,
     KnowledgeBaseAttachment,
+    Persona,
     Snapshot,
     VoiceConfiguration,
 )
+from app.personas.references import pin
 from app.personas.templates import render
 from app.personas.variables import resolve_values
 from app.platform.clock import utcnow
@@ -25,6 +27,19 @@ from app.platform.clock import utcnow
 PRODUCTION = "production"
 # The locale built-in of a chat that names none and a persona with no voice to borrow one from.
 UNDETERMINED = "und"
+
+
+class UnknownEnvironment(Exception):
+    """The call names an environment the workspace does not have."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"The workspace has no environment {name[:64]!r}.")
+
+
+def check_environment(call: "CallStart") -> None:
+    # Environments beside production come with releases; until then there is one.
+    if call.environment != PRODUCTION:
+        raise UnknownEnvironment(call.environment)
 
 
 class RolloutArm(StrEnum):
@@ -157,3 +172,13 @@ def resolve(
         ],
         knowledge_bases=[a for a in snapshot.knowledge_bases if call.channel in a.channels],
     )
+
+
+async def preview(persona: Persona, call: CallStart) -> Resolution | None:
+    """The draft resolved as the next publish would be: pinned as now, recorded nowhere."""
+    check_environment(call)
+    pinned, _ = await pin(persona.workspace_id, persona.draft)
+    assert persona.id is not None
+    # Versions are contiguous and production is the newest: the next publish gets this one.
+    upcoming = (persona.production.version if persona.production else 0) + 1
+    return resolve(persona.id, upcoming, pinned, call, preview=True)

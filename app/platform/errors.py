@@ -17,6 +17,10 @@ class ErrorCode(StrEnum):
     DUPLICATE_NAME = "DUPLICATE_NAME"
     INVALID_TEMPLATE = "INVALID_TEMPLATE"
     IN_USE = "IN_USE"
+    # Readiness warnings: allowed, probably a mistake.
+    UNUSED_VARIABLE = "UNUSED_VARIABLE"
+    CHANNEL_NOT_CONFIGURED = "CHANNEL_NOT_CONFIGURED"
+    EMPTY_KNOWLEDGE_BASE = "EMPTY_KNOWLEDGE_BASE"
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,8 @@ from beanie import PydanticObjectId
 
 from app.access.principal import Principal
 from app.personas.reads import find_persona
-from app.personas.resolution import PRODUCTION, CallStart, Resolution, resolve
+from app.personas.resolution import CallStart, Resolution, check_environment, resolve
 from app.release.livecache import ProductionCache
-
-
-class UnknownEnvironment(Exception):
-    """The call names an environment the workspace does not have."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"The workspace has no environment {name[:64]!r}.")
 
 
 async def live_configuration(
@@ -25,9 +18,7 @@ async def live_configuration(
 
     Raises UnknownEnvironment, and what `resolve` raises when the values cannot render.
     """
-    # Environments beside production come with releases; until then there is one.
-    if call.environment != PRODUCTION:
-        raise UnknownEnvironment(call.environment)
+    check_environment(call)
     if productions is not None:
         production = await productions.get(actor.workspace_id, persona_id)
     else:

@@ -134,4 +134,6 @@ async def answered(
         raise _error(message, "INVALID_VARIABLES", variables=refused.names) from None
     except RenderFailed as failed:
         raise _error(str(failed), "INVALID_TEMPLATE") from None
+    except resolution.UnknownEnvironment as unknown:
+        raise _error(str(unknown), "UNKNOWN_ENVIRONMENT") from None
     return LiveConfiguration.of(answer) if answer is not None else None

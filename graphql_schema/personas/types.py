@@ -5,17 +5,31 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
+from strawberry.scalars import JSON
 
-from app.personas import diff, documents, reads
+from app.personas import diff, documents, readiness, reads, resolution
 from graphql_schema import ids
 from graphql_schema.context import Info
-from graphql_schema.library.types import LanguageModel, Node, Voice, language_model, voice
+from graphql_schema.library.types import (
+    Channel,
+    LanguageModel,
+    Node,
+    Voice,
+    language_model,
+    voice,
+)
 from graphql_schema.pagination import PageInfo, after_cursor, page_size
+from graphql_schema.personas.readiness import Readiness
 from graphql_schema.scalars import Locale, query_locale
 
 if TYPE_CHECKING:
     from graphql_schema.personas.attachments import KnowledgeBaseAttachment, ToolAttachment
+    from graphql_schema.personas.resolution import LiveConfiguration
     from graphql_schema.personas.variables import VariableDefinition
+
+LazyLiveConfiguration = Annotated[
+    "LiveConfiguration", strawberry.lazy("graphql_schema.personas.resolution")
+]
 
 strawberry.enum(documents.FirstSpeaker)
 strawberry.enum(documents.PersonaStatus)
@@ -234,6 +248,30 @@ class Persona(Node):
             page_info=PageInfo.of(edges, window.has_next, after is not None),
             total_count=production.version if production else 0,
         )
+
+    @strawberry.field(description="What publishing the draft now would do.")
+    async def readiness(self) -> Readiness:
+        return Readiness.of(await readiness.readiness(self.persona))
+
+    @strawberry.field(
+        description="The draft resolved exactly as liveConfiguration would resolve a published "
+        "version; records nothing."
+    )
+    async def preview(
+        self,
+        channel: Channel,
+        locale: Locale | None = None,
+        environment: str | None = "production",
+        variables: JSON | None = None,
+        contact_id: str | None = None,
+    ) -> (
+        Annotated["LiveConfiguration", strawberry.lazy("graphql_schema.personas.resolution")] | None
+    ):
+        # Imported here: the call-start answer is built of this module's types.
+        from graphql_schema.personas.resolution import answered, call_start
+
+        call = call_start(channel, locale, environment, contact_id, variables)
+        return await answered(lambda: resolution.preview(self.persona, call))
 
     @strawberry.field(description="The draft against production (everything, before a publish).")
     def changes(self) -> list[FieldChange]:

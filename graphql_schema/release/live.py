@@ -1,10 +1,8 @@
 """liveConfiguration: what a live call or chat runs with, over GraphQL."""
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.scalars import JSON
 
-from app.personas.resolution import Resolution
 from app.release import live
 from graphql_schema import ids
 from graphql_schema.context import Info
@@ -31,14 +29,8 @@ class ReleaseQuery:
         if object_id is None:
             return None
 
-        async def work() -> Resolution | None:
-            try:
-                return await live.live_configuration(
-                    info.context.actor, object_id, call, info.context.productions
-                )
-            except live.UnknownEnvironment as unknown:
-                raise GraphQLError(
-                    str(unknown), extensions={"code": "UNKNOWN_ENVIRONMENT"}
-                ) from None
-
-        return await answered(work)
+        return await answered(
+            lambda: live.live_configuration(
+                info.context.actor, object_id, call, info.context.productions
+            )
+        )

@@ -9,10 +9,14 @@ from tests.conftest import ClientFactory
 from tests.support.client import GraphQLClient, errors_of, mutate, object_id
 from tests.support.library import (
     CREATE_TOOL,
+    DELETE_KB,
     DELETE_TOOL,
+    KB_USERS,
+    SET_KNOWLEDGE_BASES,
     SET_TOOLS,
     USED_BY,
     attach,
+    create_knowledge_base,
     create_tool,
     mcp_tool,
     set_tools,
@@ -112,3 +116,42 @@ async def test_an_attach_racing_a_delete_never_leaves_a_draft_naming_a_deleted_t
                     await set_tools(api, {**persona, "revision": 2}, [])
             await mutate(api, DELETE_TOOL, id=tool["id"])
         assert await database["tools"].count_documents({"name": "racer"}) == 0
+
+
+async def test_knowledge_bases_are_attached_with_their_top_k_and_stay_while_attached(
+    api: GraphQLClient, client_for: ClientFactory
+) -> None:
+    persona = await api.create_persona()
+    base = await create_knowledge_base(api)
+    stranger = await create_knowledge_base(await client_for(Role.ADMIN, workspace="globex"))
+
+    async def set_bases(bases: list[dict[str, Any]], revision: int) -> dict[str, Any]:
+        return await mutate(
+            api,
+            SET_KNOWLEDGE_BASES,
+            personaId=persona["id"],
+            expectedRevision=revision,
+            knowledgeBases=bases,
+        )
+
+    one = {"knowledgeBaseId": base["id"]}
+    for bases, expected in (
+        ([one] * 11, [("INVALID", ["knowledgeBases"])]),
+        ([one, one], [("INVALID", ["knowledgeBases", "1", "knowledgeBaseId"])]),
+        ([{**one, "topK": 0}], [("INVALID", ["knowledgeBases", "0", "topK"])]),
+        ([{**one, "topK": 21}], [("INVALID", ["knowledgeBases", "0", "topK"])]),
+        ([{**one, "channels": []}], [("INVALID", ["knowledgeBases", "0", "channels"])]),
+        (
+            [{"knowledgeBaseId": stranger["id"]}],
+            [("NOT_FOUND", ["knowledgeBases", "0", "knowledgeBaseId"])],
+        ),
+    ):
+        assert errors_of(await set_bases(bases, 1)) == expected, bases
+    attached = await set_bases([{**one, "channels": ["VOICE"], "topK": 8}], 1)
+    (shown,) = attached["persona"]["draft"]["knowledgeBases"]
+    assert (shown["channels"], shown["topK"], shown["definition"]["revision"]) == (["VOICE"], 8, 1)
+    assert errors_of(await mutate(api, DELETE_KB, id=base["id"])) == [("IN_USE", ["id"])]
+    users = await api.data(KB_USERS, id=base["id"])
+    assert [e["node"]["id"] for e in users["knowledgeBase"]["usedBy"]["edges"]] == [persona["id"]]
+    await set_bases([], 2)
+    assert errors_of(await mutate(api, DELETE_KB, id=base["id"])) == []

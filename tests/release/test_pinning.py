@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from tests.support.callstart import call_start
 from tests.support.client import (
     RESTORE,
     ROLLBACK,
@@ -13,10 +14,15 @@ from tests.support.client import (
     voice_input,
 )
 from tests.support.library import (
+    DELETE_KB,
     DELETE_TOOL,
     PERSONA_TOOLS,
+    SET_KNOWLEDGE_BASES,
+    SET_TOOLS,
+    UPDATE_KB,
     UPDATE_TOOL,
     attach,
+    create_knowledge_base,
     create_tool,
     function_tool,
     set_tools,
@@ -110,3 +116,42 @@ async def test_restoring_a_version_attaches_its_tools_to_the_draft_again(
     assert drafted["definition"]["description"] == "Newer."  # a draft runs the tool as it is
     refused = await mutate(api, DELETE_TOOL, id=tool["id"])
     assert errors_of(refused) == [("IN_USE", ["id"])]
+
+
+async def test_the_live_answer_keeps_the_pinned_tool_and_knowledge_base(
+    api: GraphQLClient,
+) -> None:
+    tool = await create_tool(api)
+    base = await create_knowledge_base(api)
+    persona = await api.create_persona(
+        voiceConfigurations=[voice_input()],
+        tools=[{"toolId": tool["id"]}],
+        knowledgeBases=[{"knowledgeBaseId": base["id"]}],
+    )
+    assert (await publish(api, persona))["userErrors"] == []
+    before = (await call_start(api, persona))["data"]["liveConfiguration"]
+    await _edit_tool(api, tool, 1, description="Edited after publishing.")
+    renamed = {"id": base["id"], "expectedRevision": 1, "name": "Renamed"}
+    await api.ok(UPDATE_KB, "updateKnowledgeBase", input=renamed)
+    after_edits = (await call_start(api, persona))["data"]["liveConfiguration"]
+    assert after_edits["tools"] == before["tools"]
+    assert (
+        after_edits["knowledgeBases"][0]["definition"] == before["knowledgeBases"][0]["definition"]
+    )
+    assert after_edits["knowledgeBases"][0]["knowledgeBase"]["revision"] == 2
+    detached = {"personaId": persona["id"], "expectedRevision": 1}
+    await api.ok(SET_TOOLS, "setPersonaTools", input={**detached, "tools": []})
+    await api.ok(
+        SET_KNOWLEDGE_BASES,
+        "setPersonaKnowledgeBases",
+        input={**detached, "expectedRevision": 2, "knowledgeBases": []},
+    )
+    assert errors_of(await mutate(api, DELETE_TOOL, id=tool["id"])) == []
+    assert errors_of(await mutate(api, DELETE_KB, id=base["id"])) == []
+    after_deletes = (await call_start(api, persona))["data"]["liveConfiguration"]
+    assert after_deletes["tools"] == before["tools"]
+    assert (
+        after_deletes["knowledgeBases"][0]["definition"]
+        == before["knowledgeBases"][0]["definition"]
+    )
+    assert after_deletes["knowledgeBases"][0]["knowledgeBase"] is None

@@ -88,6 +88,22 @@ mutation($input: SetPersonaToolsInput!) {{
   }}
 }}
 """
+SET_KNOWLEDGE_BASES = f"""
+mutation($input: SetPersonaKnowledgeBasesInput!) {{
+  setPersonaKnowledgeBases(input: $input) {{
+    persona {{
+      id revision status
+      draft {{
+        knowledgeBases {{
+          channels topK knowledgeBase {{ id revision }}
+          definition {{ knowledgeBaseId revision name sources {{ title contentHash }} }}
+        }}
+      }}
+    }}
+    {USER_ERRORS}
+  }}
+}}
+"""
 PERSONA_TOOLS = f"""
 query($id: ID!) {{
   persona(id: $id) {{
