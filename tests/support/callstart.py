@@ -43,7 +43,7 @@ PROMPT = (
     "You speak {{ locale }} on {{ channel }} in {{ environment }}."
     "{% if vip %} Treat them as a VIP.{% endif %} Plan: {{ plan }}. Seats: {{ seats }}."
 )
-VARIABLES = [
+VARIABLES: list[dict[str, Any]] = [
     {"name": "customer_name"},
     {"name": "vip", "type": "BOOLEAN", "defaultValue": False},
     {"name": "plan", "required": True},
