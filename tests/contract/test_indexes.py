@@ -12,6 +12,7 @@ from typing import Any
 
 from app.platform.database import MongoDatabase
 from tests.conftest import CommandLog
+from tests.support.callstart import PREVIEW, READINESS, call_start, templated_persona
 from tests.support.client import (
     CREATE_KEY,
     DELETE,
@@ -36,15 +37,19 @@ from tests.support.library import (
     DELETE_TOOL,
     KB_USERS,
     KNOWLEDGE_BASES,
+    PERSONA_TOOLS,
     READ_KB,
     READ_TOOL,
     REMOVE_SOURCE,
     TOOLS,
     UPDATE_KB,
     UPDATE_TOOL,
+    USED_BY,
+    attach,
     create_knowledge_base,
     create_tool,
     function_tool,
+    set_tools,
     text_source,
 )
 
@@ -143,6 +148,21 @@ async def _every_operation(api: GraphQLClient) -> None:
     await mutate(api, DELETE, id=pid)
     await _tool_operations(api)
     await _knowledge_operations(api)
+    await _attachment_operations(api)
+
+
+async def _attachment_operations(api: GraphQLClient) -> None:
+    tool = await create_tool(api, name="attached")
+    base = await create_knowledge_base(api, name="Attached")
+    persona = await templated_persona(api, knowledgeBases=[{"knowledgeBaseId": base["id"]}])
+    persona = await set_tools(api, persona, attach(tool))
+    await api.data(READINESS, id=persona["id"])
+    await publish(api, persona)
+    await api.data(PERSONA_TOOLS, id=persona["id"])
+    await call_start(api, persona, variables={"plan": "Pro"})
+    await api.execute(PREVIEW, id=persona["id"], channel="CHAT", variables={"plan": "Pro"})
+    await api.data(USED_BY, id=tool["id"])
+    await mutate(api, DELETE_TOOL, id=tool["id"])  # in use
 
 
 async def _tool_operations(api: GraphQLClient) -> None:
