@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from app.personas.documents import Snapshot
+from app.personas.references import draft_form
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,20 @@ def changes(production: Snapshot | None, draft: Snapshot) -> list[FieldChange]:
         "chatConfiguration",
         production.chat_configuration if production else None,
         draft.chat_configuration,
+    )
+    running = draft_form(production) if production else None
+    # Attachment lists are ordered, but each names a tool or base once: compared by id.
+    found += _keyed(
+        "tools",
+        {str(a.tool_id): a for a in running.tools} if running else {},
+        {str(a.tool_id): a for a in draft.tools},
+        "tool_id",
+    )
+    found += _keyed(
+        "knowledgeBases",
+        {str(a.knowledge_base_id): a for a in running.knowledge_bases} if running else {},
+        {str(a.knowledge_base_id): a for a in draft.knowledge_bases},
+        "knowledge_base_id",
     )
     # Variables are a list, but their names are unique: compared by name, like locales.
     found += _keyed(
