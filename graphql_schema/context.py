@@ -2,6 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
 from beanie import PydanticObjectId
@@ -65,6 +66,8 @@ class Context:
     connection_params: dict[str, object] | None = None
     # Set when this process hears every publish (change streams): then call starts read it.
     productions: ProductionCache | None = None
+    # Set by a resolver that answered from memory while news could not reach it (an outage).
+    stale_since: datetime | None = None
     versions: DataLoader[VersionWindow, list[PersonaVersion]] = field(
         default_factory=_version_loader
     )

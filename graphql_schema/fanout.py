@@ -12,7 +12,8 @@ from collections.abc import Hashable
 from typing import Any
 
 from graphql import ExecutionResult
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from graphql_schema.outage import RefusingExecution
 
 
 def _frozen(value: Any) -> Hashable:
@@ -32,7 +33,7 @@ class SharedBySubscribers:
         return results
 
 
-class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
+class SharedEventExecution(RefusingExecution):
     """Executes a subscription event once per distinct (document, variables, caller)."""
 
     def execute_operation(self, serially: bool | None = None) -> Any:

@@ -27,6 +27,7 @@ from graphql_schema.fanout import SharedEventExecution
 from graphql_schema.library.queries import LibraryQuery
 from graphql_schema.library.types import LanguageModel, Voice
 from graphql_schema.limits import document_limits
+from graphql_schema.outage import ServeThroughOutage
 from graphql_schema.personas.attachments import AttachmentMutation
 from graphql_schema.personas.knowledge import KnowledgeBase, KnowledgeQuery
 from graphql_schema.personas.knowledge_mutations import KnowledgeMutation
@@ -199,6 +200,7 @@ Mutation = merge_types(
 def build_schema(introspection: bool = True) -> PersonaSchema:
     extensions: list[Callable[[], SchemaExtension]] = [
         MaskUnexpectedErrors,
+        ServeThroughOutage,  # after the masking, so that its refusals are not masked
         RecordOperation,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         LimitDocuments,

@@ -9,6 +9,9 @@ Refused keys are cached apart, briefly, in a smaller map, so a flood of random k
 cannot push out the principals of good ones; each distinct key is looked up by one
 request at a time, and no more than MAX_LOOKUPS lookups are under way at once.
 
+While the database is unreachable a key it granted before is still honoured (stale-if-error,
+retried once a TTL), so call starts keep being answered; no key can be revoked meanwhile.
+
 An open websocket was authenticated once, at connection_init, so a KeyWatch re-checks
 the key of every open socket through the cache and closes the sockets of revoked keys.
 """
@@ -26,6 +29,7 @@ from typing import Protocol
 from beanie import PydanticObjectId
 
 from app.access.principal import Principal
+from app.platform.database import is_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +97,14 @@ class PrincipalCache:
                 if not isinstance(cached, _Miss):
                     return cached
                 forgotten = self._forgotten
-                async with self._lookups():
-                    found = await lookup()
+                try:
+                    async with self._lookups():
+                        found = await lookup()
+                except Exception as error:
+                    stale = self._granted.get(key)
+                    if stale is None or not is_unavailable(error):
+                        raise
+                    found = stale.principal
                 if forgotten == self._forgotten:
                     self._keep(key, found)
                 return found
@@ -112,11 +122,10 @@ class PrincipalCache:
     def _cached(self, key: str) -> Principal | _Miss | None:
         now = time.monotonic()
         granted = self._granted.get(key)
-        if granted is not None:
-            if granted.expires > now:
-                self._granted.move_to_end(key)
-                return granted.principal
-            del self._granted[key]
+        if granted is not None and granted.expires > now:
+            self._granted.move_to_end(key)
+            return granted.principal
+        # An expired grant stays (bounded by the LRU) for a lookup that finds no database.
         refused = self._refused.get(key)
         if refused is not None:
             if refused > now:
@@ -127,6 +136,7 @@ class PrincipalCache:
     def _keep(self, key: str, found: Principal | None) -> None:
         expires = time.monotonic() + self.ttl
         if found is None:
+            self._granted.pop(key, None)  # an expired grant must not outlive its key
             self._refused[key] = expires
             self._refused.move_to_end(key)
             while len(self._refused) > self.max_refused:

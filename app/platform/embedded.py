@@ -2,6 +2,7 @@
 
 import contextlib
 import ctypes
+import fcntl
 import logging
 import signal
 import socket
@@ -91,6 +92,24 @@ class EmbeddedDatabase:
         self._port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
+    def in_use(self) -> bool:
+        """Whether a running daemon holds the data directory (its storage engine's lock)."""
+        lock = self.data_dir / "db" / "WiredTiger.lock"
+        try:
+            with lock.open("r+b") as file:
+                try:
+                    fcntl.lockf(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    return True
+                fcntl.lockf(file, fcntl.LOCK_UN)
+        except FileNotFoundError:
+            pass
+        return False
+
+    @property
+    def process(self) -> "subprocess.Popen[bytes] | None":
+        return self._process
+
     @property
     def uri(self) -> str:
         if self._port is None:
@@ -170,12 +189,27 @@ class EmbeddedDatabase:
             f"the embedded database exited with code {returncode}: {last_line}"
         )
 
+    def restart(self) -> None:
+        """Start the daemon again, on the same port, once the one started before has exited.
+
+        The same port keeps `uri` valid, so clients already made reconnect by themselves.
+        """
+        process, port = self._process, self._port
+        if port is None or (process is not None and process.poll() is None):
+            raise RuntimeError("the embedded database was never started, or is still running")
+        fixed, self.fixed_port, self._process = self.fixed_port, port, None
+        try:
+            self.start()
+        finally:
+            self.fixed_port = fixed
+
     def stop(self, timeout: float = 10.0) -> None:
         process, port = self._process, self._port
         self._process = self._port = None
+        if port is not None:
+            self.uri_file.unlink(missing_ok=True)
         if process is None or port is None:
             return
-        self.uri_file.unlink(missing_ok=True)
         _terminate(process)
         deadline = time.monotonic() + timeout
         try:

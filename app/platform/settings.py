@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     graphql_introspection: bool = True
     graphql_playground: bool = True
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    # How long a request waits for a database that does not answer before it gets 503.
+    database_timeout_seconds: float = Field(default=1.0, gt=0, le=60)
+    # /healthz fails once the database has been unreachable this long, so that an orchestrator
+    # restarts the process; shorter outages are /readyz's business alone.
+    database_outage_seconds: float = Field(default=60.0, gt=0)
+    # The embedded database is restarted at once after a crash, then after waits doubling up
+    # to this while it keeps crashing.
+    database_restart_max_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator("mongodb_uri")
     @classmethod

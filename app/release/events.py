@@ -8,6 +8,7 @@ change streams (a standalone mongod) the hub falls back to in-process delivery.
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,13 +138,23 @@ class EventHub:
 
     async def _follow(self) -> None:
         resume_token: Any = None
+        failed_at: float | None = None  # when the stream last broke, while it stays broken
         while True:
+            opened = False
             try:
                 async with await self.database.watch(
                     _news(),
                     resume_after=resume_token,
                     max_await_time_ms=1000,
                 ) as stream:
+                    opened = True
+                    if failed_at is not None:
+                        logger.warning(
+                            "publish event stream resumed after %.1fs", time.monotonic() - failed_at
+                        )
+                        failed_at = None
+                        if self.productions is not None:
+                            self.productions.caught_up()
                     self._ready.set()
                     while stream.alive:
                         change = await stream.try_next()
@@ -161,11 +172,21 @@ class EventHub:
                     _local_hubs.add(self)
                     self._ready.set()
                     return
-                logger.warning("publish event stream failed, resuming: %s", exc)
+                if not opened and resume_token is not None:
+                    # The stream cannot resume where it was (its history is gone): start anew;
+                    # the production cache is reloaded all the same.
+                    logger.warning("publish event stream cannot resume (code %s)", exc.code)
+                    resume_token = None
+                elif failed_at is None:
+                    logger.warning("publish event stream failed, resuming: %s", exc)
             except PyMongoError as exc:
-                logger.warning("publish event stream interrupted, resuming: %s", exc)
+                if failed_at is None:  # once per outage, not twice a second
+                    name = type(exc).__name__
+                    logger.warning("publish event stream interrupted, resuming: %s", name)
+            if failed_at is None:
+                failed_at = time.monotonic()
             if self.productions is not None:
-                self.productions.clear()
+                self.productions.mark_stale()
             self._ready.set()
             await asyncio.sleep(RETRY_SECONDS)
 

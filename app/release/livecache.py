@@ -6,15 +6,24 @@ writes) and, at once, from writes made on this process, so the process that publ
 reads its own write. A fill that raced with any news is served but not kept, and news
 never replaces a newer version with an older one: nothing older than the news already
 heard is served after it.
+
+While the database is unreachable, what is held is served stale (stale-if-error): a call
+start gets the production this process last knew, told since when it may be behind. When
+only the change stream fails, the database answering, it is read afresh instead. When the
+stream resumes everything held is dropped, so nothing missed meanwhile is served.
 """
 
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from beanie import PydanticObjectId
 
 from app.personas.documents import Persona, Production
+from app.platform.clock import utcnow
+from app.platform.database import is_unavailable
 
 DEFAULT_SIZE = 10_000
 
@@ -31,11 +40,20 @@ class _Entry:
         return self.production.version if self.production else 0
 
 
+def _never() -> datetime | None:
+    return None
+
+
 class ProductionCache:
-    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+    def __init__(
+        self, size: int = DEFAULT_SIZE, down_since: Callable[[], datetime | None] = _never
+    ) -> None:
         self.size = size
+        self.down_since = down_since  # since when the database is believed gone; None: it answers
         self.hits = 0
         self.misses = 0
+        # Since when news may have been missed (the change stream is down); None: current.
+        self.stale_since: datetime | None = None
         self._entries: OrderedDict[PydanticObjectId, _Entry] = OrderedDict()
         self._news = 0
 
@@ -51,16 +69,33 @@ class ProductionCache:
         self, workspace_id: PydanticObjectId, persona_id: PydanticObjectId
     ) -> Production | None:
         """The persona's production, if the persona is in this workspace and was published."""
+        return (await self.read(workspace_id, persona_id))[0]
+
+    async def read(
+        self, workspace_id: PydanticObjectId, persona_id: PydanticObjectId
+    ) -> tuple[Production | None, datetime | None]:
+        """`get`, and since when the answer may be behind the news (None: it is current)."""
         entry = self._entries.get(persona_id)
-        if entry is not None:
+        stale_since, down_since = self.stale_since, self.down_since()
+        if entry is not None and (stale_since is None or down_since is not None):
             self.hits += 1
             self._entries.move_to_end(persona_id)
+            # Whichever was seen first is when news could first have been missed.
+            stale_since = min(filter(None, (stale_since, down_since)), default=None)
         else:
             self.misses += 1
-            entry = await self._load(workspace_id, persona_id)
+            try:
+                entry = await self._load(workspace_id, persona_id)
+            except Exception as error:
+                if entry is None or stale_since is None or not is_unavailable(error):
+                    raise
+            else:
+                stale_since = None
             if entry is None:
-                return None
-        return entry.production if entry.workspace_id == workspace_id else None
+                return None, None
+        if entry.workspace_id != workspace_id:
+            return None, None
+        return entry.production, stale_since
 
     async def _load(
         self, workspace_id: PydanticObjectId, persona_id: PydanticObjectId
@@ -91,8 +126,17 @@ class ProductionCache:
         self._news += 1
         self._entries.pop(persona_id, None)
 
+    def mark_stale(self) -> None:
+        """The change stream failed: keep what is held, to serve only if the database is away."""
+        if self.stale_since is None:
+            self.stale_since = utcnow()
+
+    def caught_up(self) -> None:
+        """The change stream follows again: drop everything held, as news may have been missed."""
+        self.clear()
+        self.stale_since = None
+
     def clear(self) -> None:
-        """News may have been missed (the change stream failed): trust nothing held."""
         self._news += 1
         self._entries.clear()
 

@@ -19,6 +19,8 @@ from app.access.principals import KeyWatch
 from app.personas.documents import PersonaVersion
 from app.platform.database import MongoDatabase, connect, is_reachable
 from app.platform.limits import BodySizeLimitMiddleware
+from app.platform.outage import OutageMiddleware
+from app.platform.reachability import DatabaseMonitor
 from app.platform.requestlog import RequestLogMiddleware
 from app.platform.settings import Settings
 from app.release.events import EventHub
@@ -45,7 +47,10 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
 
     @asynccontextmanager
     async def serving_events() -> AsyncIterator[None]:
-        productions = ProductionCache()
+        monitor = DatabaseMonitor(app.state.database, timeout=settings.database_timeout_seconds)
+        app.state.database_monitor = monitor
+        monitor.start()
+        productions = ProductionCache(down_since=lambda: monitor.down_since)
         app.state.events = EventHub(PersonaVersion.get_pymongo_collection().database, productions)
         app.state.key_watch = KeyWatch(principal_from)  # closes the sockets of revoked keys
         await app.state.events.start()
@@ -59,6 +64,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
             productions.close()
             await app.state.key_watch.stop()
             await app.state.events.stop()
+            await monitor.stop()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -68,7 +74,9 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
             return
         if settings.mongodb_uri is None:
             raise RuntimeError("MONGODB_URI is not set and no database was given")
-        client: AsyncMongoClient[dict[str, Any]] = connect(settings.mongodb_uri)
+        client: AsyncMongoClient[dict[str, Any]] = connect(
+            settings.mongodb_uri, timeout_seconds=settings.database_timeout_seconds
+        )
         try:
             app.state.database = client[settings.mongodb_database]
             await bind_all(app.state.database)
@@ -79,11 +87,23 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
             await client.close()
 
     async def healthz(request: Request) -> JSONResponse:
+        # Down only after a long outage: a restart of this process may be what cures it.
+        monitor: DatabaseMonitor | None = getattr(request.app.state, "database_monitor", None)
+        if monitor is not None and monitor.down_for() > settings.database_outage_seconds:
+            since = monitor.down_since.isoformat() if monitor.down_since else None
+            body = {"status": "database unreachable", "since": since}
+            return JSONResponse(body, status_code=503)
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> JSONResponse:
-        current = getattr(request.app.state, "database", None)
-        if current is not None and await is_reachable(current):
+        monitor: DatabaseMonitor | None = getattr(request.app.state, "database_monitor", None)
+        if monitor is not None:
+            ready = monitor.reachable  # what the last ping found: answered at once
+        else:
+            current = getattr(request.app.state, "database", None)
+            timeout = settings.database_timeout_seconds
+            ready = current is not None and await is_reachable(current, timeout)
+        if ready:
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "database unreachable"}, status_code=503)
 
@@ -98,6 +118,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         ],
         middleware=[
             Middleware(RequestLogMiddleware),
+            Middleware(OutageMiddleware),  # outside authentication, which reads the database
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),

@@ -14,6 +14,7 @@ from app.platform import logs
 from app.platform.embedded import EmbeddedDatabase, EmbeddedDatabaseError
 from app.platform.errors import InvalidInput
 from app.platform.settings import Settings, SettingsError, load_settings
+from app.platform.supervisor import DatabaseSupervisor
 from app.server import keys_cli
 
 logger = logging.getLogger("app")
@@ -63,10 +64,11 @@ def serve(settings: Settings, workers: int = 1) -> None:
     # uvicorn re-raises the signal it shut down on; handled here, it lets the database stop too.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _raise_stop)
-    embedded = None
+    supervisor = None
     if settings.mongodb_uri is None:
         embedded = EmbeddedDatabase(settings.data_dir)
-        embedded.start()
+        supervisor = DatabaseSupervisor(embedded, max_delay=settings.database_restart_max_seconds)
+        supervisor.start()
         settings = settings.model_copy(update={"mongodb_uri": embedded.uri})
     try:
         assert settings.mongodb_uri is not None
@@ -89,8 +91,8 @@ def serve(settings: Settings, workers: int = 1) -> None:
         pass
     finally:
         # The API has stopped taking requests by now, so the database can go.
-        if embedded is not None:
-            embedded.stop()
+        if supervisor is not None:
+            supervisor.stop()
 
 
 def export_schema(output: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
+from pymongo.errors import PyMongoError
 
 from app.access.documents import ApiKey, Workspace
 from app.access.keys import issue_key, workspace_name, workspace_named
@@ -35,8 +36,23 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
         command.add_argument("--data-dir", type=Path, default=None, help="embedded database home")
 
 
+# A command run by hand should say soon that it cannot reach the database.
+TIMEOUT_SECONDS = 3.0
+
+
 class KeysCommandError(Exception):
     """A `keys` command could not do what was asked."""
+
+
+def _address_of_running(settings: Settings) -> str | None:
+    """The address a running `serve` left for its embedded database; None if none runs."""
+    uri_file = settings.data_dir / "secantusd.uri"
+    if not uri_file.exists():
+        return None
+    if not EmbeddedDatabase(settings.data_dir).in_use():
+        uri_file.unlink(missing_ok=True)  # left behind by a crash: nobody answers there
+        return None
+    return uri_file.read_text().strip()
 
 
 @asynccontextmanager
@@ -44,17 +60,19 @@ async def _database(settings: Settings) -> AsyncIterator[None]:
     """MONGODB_URI, else the embedded database a running `serve` holds, else a fresh one."""
     embedded = None
     uri = settings.mongodb_uri
-    uri_file = settings.data_dir / "secantusd.uri"
-    if uri is None and uri_file.exists():
-        uri = uri_file.read_text().strip()
+    where = "the database at MONGODB_URI"  # never the URI itself: it may hold a password
+    if uri is None and (uri := _address_of_running(settings)) is not None:
+        where = f"the embedded database of {settings.data_dir} at {uri} (from secantusd.uri)"
     if uri is None:
         embedded = EmbeddedDatabase(settings.data_dir)
         embedded.start()
         uri = embedded.uri
-    client = connect(uri)
+    client = connect(uri, timeout_seconds=TIMEOUT_SECONDS)
     try:
         await bind_all(client[settings.mongodb_database])
         yield
+    except PyMongoError as exc:
+        raise KeysCommandError(f"{where} does not answer ({type(exc).__name__})") from None
     finally:
         await client.close()
         if embedded is not None:

@@ -3,6 +3,7 @@
 import strawberry
 from strawberry.scalars import JSON
 
+from app.personas.resolution import Resolution
 from app.release import live
 from graphql_schema import ids
 from graphql_schema.context import Info
@@ -29,8 +30,12 @@ class ReleaseQuery:
         if object_id is None:
             return None
 
-        return await answered(
-            lambda: live.live_configuration(
+        async def work() -> Resolution | None:
+            answer = await live.live_configuration(
                 info.context.actor, object_id, call, info.context.productions
             )
-        )
+            if answer.stale_since is not None:
+                info.context.stale_since = answer.stale_since  # told in the response's extensions
+            return answer.resolution
+
+        return await answered(work)

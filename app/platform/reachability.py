@@ -1,0 +1,88 @@
+"""Whether the database answers, kept by one background ping, so requests never wait to ask.
+
+/readyz and /healthz read this state instead of pinging, and requests made while the
+database is known to be down fail fast (see app.platform.outage) instead of each waiting
+for the driver to give up.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import datetime
+
+from app.platform.clock import utcnow
+from app.platform.database import MongoDatabase, is_reachable
+
+logger = logging.getLogger(__name__)
+
+INTERVAL_SECONDS = 0.5
+PING_TIMEOUT_SECONDS = 1.0
+# A busy database may miss one ping; requests that find it gone say so at once (failed()).
+MISSES_BEFORE_DOWN = 2
+
+
+class DatabaseMonitor:
+    def __init__(
+        self,
+        database: MongoDatabase,
+        interval: float = INTERVAL_SECONDS,
+        timeout: float = PING_TIMEOUT_SECONDS,
+    ) -> None:
+        self.database = database
+        self.interval = interval
+        self.timeout = timeout
+        self.down_since: datetime | None = None  # wall clock, for people and responses
+        self._down_at: float | None = None  # monotonic, for durations
+        self._misses = 0
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    @property
+    def reachable(self) -> bool:
+        return self._down_at is None
+
+    def down_for(self) -> float:
+        """Seconds since the database stopped answering; 0 while it answers."""
+        return 0.0 if self._down_at is None else time.monotonic() - self._down_at
+
+    def failed(self) -> None:
+        """A request found the database unreachable: believe it until the next ping answers."""
+        if self._down_at is None:
+            self._down_at, self.down_since = time.monotonic(), utcnow()
+            logger.error("the database is unreachable; requests that need it get 503")
+
+    def answered(self) -> None:
+        if self._down_at is not None:
+            logger.warning("the database answers again after %.1fs", self.down_for())
+            self._down_at = self.down_since = None
+
+    async def check(self) -> bool:
+        reachable = await is_reachable(self.database, self.timeout)
+        self._misses = 0 if reachable else self._misses + 1
+        if reachable:
+            self.answered()
+        elif self._misses >= MISSES_BEFORE_DOWN:
+            self.failed()
+        return reachable
+
+    def start(self) -> None:
+        self._stopping = asyncio.Event()
+        self._task = asyncio.create_task(self._run(), name="database-monitor")
+
+    async def stop(self) -> None:
+        # Not cancelled mid-ping: a server selection cancelled on Python 3.11 can hang for good
+        # (asyncio.wait_for inside the driver), which would hang the shutdown with it.
+        if self._task is None:
+            return
+        self._stopping.set()
+        await asyncio.wait({self._task}, timeout=self.timeout + 1.0)
+        if not self._task.done():
+            self._task.cancel()
+        self._task = None
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            await self.check()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.interval)
