@@ -1,5 +1,7 @@
 """The Strawberry ASGI app, serving HTTP and graphql-transport-ws at one path."""
 
+import asyncio
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -8,9 +10,10 @@ from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http.types import QueryParams
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -24,10 +27,21 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from app.access.auth import principal_from
 from app.access.principals import KeyWatch
+from app.access.sockets import SocketQuota, TooManySockets
 from app.platform.requestlog import current_request
 from graphql_schema import bodies
 from graphql_schema.context import Context
 from graphql_schema.schema import build_schema, schema
+from graphql_schema.sockets import (
+    MALFORMED,
+    TOO_MANY,
+    TOO_SLOW,
+    BoundedWebSocketAdapter,
+    SocketTooSlow,
+    malformed,
+)
+
+logger = logging.getLogger(__name__)
 
 CDN = "https://unpkg.com/"
 GRAPHIQL_ASSETS = Path(__file__).parent / "static" / "graphiql"
@@ -45,9 +59,15 @@ def _authorization(context: Context) -> object:
 
 
 class KeyWatchedHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws, whose socket closes with 4403 once its API key is revoked."""
+    """graphql-transport-ws, whose socket closes with 4403 once its API key is revoked.
 
-    revoked = False
+    It also holds its key's socket slot while open, closes with 4400 on any message it
+    cannot act on (instead of dying without a close frame), and drops a client that does
+    not read its events (4408) once too much waits for it.
+    """
+
+    ended = False
+    _ending: "asyncio.Task[None] | None" = None
 
     @property
     def authorization(self) -> str:
@@ -64,28 +84,56 @@ class KeyWatchedHandler(BaseGraphQLTransportWSHandler[Context, None]):
         finally:
             if (watch := self._watch) is not None:
                 watch.unwatch(self)
+            if self.context.socket_slot is not None:
+                self.context.socket_slot.release()
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        await super().handle_connection_init(message)
+        try:
+            await super().handle_connection_init(message)
+        except TooManySockets as refused:  # raised by on_ws_connect, before the ack
+            await self.websocket.close(TOO_MANY, str(refused))
+            return
         if self.connection_acknowledged and (watch := self._watch) is not None:
             watch.watch(self)
 
     async def handle_message(self, message: Message) -> None:
-        if not self.revoked:  # what the client sent before it saw the close goes unanswered
-            await super().handle_message(message)
+        if self.ended:  # what the client sent before it saw the close goes unanswered
+            return
+        if (problem := malformed(message)) is not None:
+            await self.end(MALFORMED, problem)
+            return
+        await super().handle_message(message)
+
+    async def send_message(self, message: Message) -> None:
+        if self.ended:
+            return
+        try:
+            await super().send_message(message)
+        except WebSocketDisconnected:
+            pass  # the client went: the handler's shutdown ends this socket's operations
+        except SocketTooSlow as slow:
+            if self.ended:
+                return
+            self.ended = True
+            logger.warning("closing a websocket whose client is not reading: %s", slow)
+            # Not awaited here: this runs in an operation task, which end() cancels.
+            reason = "Too slow: too many bytes were waiting to be sent."
+            self._ending = asyncio.create_task(self.end(TOO_SLOW, reason))
 
     async def revoke(self) -> None:
+        await self.end(*REVOKED)
+
+    async def end(self, code: int, reason: str) -> None:
         """End the socket's operations, then close it."""
-        self.revoked = True
+        self.ended = True
         for operation_id in list(self.operations):
             await self.cleanup_operation(operation_id)
-        socket = self.context.request
-        if isinstance(socket, WebSocket) and socket.application_state == WebSocketState.CONNECTED:
-            await self.websocket.close(*REVOKED)
+        await self.websocket.close(code, reason)  # a no-op once the socket is closed
 
 
 class GraphQLApp(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = KeyWatchedHandler
+    websocket_adapter_class = BoundedWebSocketAdapter
 
     def __init__(self, introspection: bool = True, playground: bool = True) -> None:
         super().__init__(
@@ -136,6 +184,10 @@ class GraphQLApp(GraphQL[Context, None]):
         context.principal = await principal_from(_authorization(context))
         if context.principal is None:
             raise ConnectionRejectionError()
+        state = None if context.request is None else context.request.app.state
+        quota: SocketQuota | None = getattr(state, "socket_quota", None)
+        if quota is not None:  # held until the handler ends; TooManySockets when full
+            context.socket_slot = quota.admit(context.principal)
         if (info := current_request.get()) is not None:
             info.workspace = str(context.principal.workspace_id)
         return cast(UnsetType, UNSET)

@@ -14,6 +14,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from app.access.principal import Principal
+from app.access.sockets import SocketSlot
 from app.library.knowledge.documents import KnowledgeBase
 from app.library.knowledge.store import get_knowledge_bases
 from app.library.tools.documents import Tool
@@ -64,6 +65,8 @@ class Context:
     # Set from the API key: by the HTTP middleware, or by a websocket's connection_init.
     principal: Principal | None = None
     connection_params: dict[str, object] | None = None
+    # A websocket's place in its key's and workspace's socket caps, while it is open.
+    socket_slot: SocketSlot | None = None
     # Set when this process hears every publish (change streams): then call starts read it.
     productions: ProductionCache | None = None
     # Set by a resolver that answered from memory while news could not reach it (an outage).

@@ -13,6 +13,17 @@ def _drop_terminal_colours(record: logging.LogRecord) -> bool:
     return True
 
 
+def _drop_query_strings(record: logging.LogRecord) -> bool:
+    # uvicorn's websocket (and access) lines print the path with its query string, where a
+    # client may have put its key: only the part before "?" is logged.
+    if record.name.startswith("uvicorn") and isinstance(record.args, tuple):
+        record.args = tuple(
+            arg.partition("?")[0] if isinstance(arg, str) and arg.startswith("/") else arg
+            for arg in record.args
+        )
+    return True
+
+
 def configure(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
@@ -23,6 +34,7 @@ def configure(level: int = logging.INFO) -> None:
     )
     handler.addFilter(RequestIdFilter())
     handler.addFilter(_drop_terminal_colours)
+    handler.addFilter(_drop_query_strings)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

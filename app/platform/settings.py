@@ -21,7 +21,6 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
     graphql_introspection: bool = True
     graphql_playground: bool = True
-    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     # How long a request waits for a database that does not answer before it gets 503.
     database_timeout_seconds: float = Field(default=1.0, gt=0, le=60)
     # /healthz fails once the database has been unreachable this long, so that an orchestrator
@@ -30,6 +29,14 @@ class Settings(BaseSettings):
     # The embedded database is restarted at once after a crash, then after waits doubling up
     # to this while it keeps crashing.
     database_restart_max_seconds: float = Field(default=30.0, gt=0)
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)  # also caps a websocket message
+    # Websockets, counted per process (so per worker with --workers N).
+    ws_max_sockets_per_key: int = Field(default=50, ge=1)
+    ws_max_sockets_per_workspace: int = Field(default=500, ge=1)
+    ws_max_queued_bytes: int = Field(default=1_048_576, ge=1_024)
+    # Connections: the whole request (headers and declared body) within this many seconds.
+    request_read_timeout: float = Field(default=15.0, gt=0, le=300)
+    max_connections: int = Field(default=1_000, ge=1)
 
     @field_validator("mongodb_uri")
     @classmethod

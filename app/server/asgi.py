@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from app.access.auth import AuthenticationMiddleware, principal_from
 from app.access.keys import IssuedKey, bootstrap
 from app.access.principals import KeyWatch
+from app.access.sockets import SocketQuota
 from app.personas.documents import PersonaVersion
 from app.platform.database import MongoDatabase, connect, is_reachable
 from app.platform.limits import BodySizeLimitMiddleware
@@ -27,6 +28,7 @@ from app.release.events import EventHub
 from app.release.livecache import ProductionCache
 from app.server.models import bind_all
 from graphql_schema.app import GRAPHIQL_ASSETS, GRAPHIQL_ASSETS_PATH, GraphQLApp
+from graphql_schema.sockets import SocketLimits
 
 
 def announce_first_key(issued: IssuedKey | None) -> None:
@@ -131,6 +133,10 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         ],
         lifespan=lifespan,
     )
+    app.state.socket_quota = SocketQuota(
+        settings.ws_max_sockets_per_key, settings.ws_max_sockets_per_workspace
+    )
+    app.state.socket_limits = SocketLimits(settings.max_body_bytes, settings.ws_max_queued_bytes)
     if database is not None:
         app.state.database = database
     return app

@@ -16,6 +16,7 @@ from app.platform.errors import InvalidInput
 from app.platform.settings import Settings, SettingsError, load_settings
 from app.platform.supervisor import DatabaseSupervisor
 from app.server import keys_cli
+from app.server.connections import ServerConfig
 
 logger = logging.getLogger("app")
 
@@ -78,15 +79,7 @@ def serve(settings: Settings, workers: int = 1) -> None:
 
             serve_workers(settings, workers)
             return
-        config = uvicorn.Config(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            lifespan="on",
-            log_config=None,  # our JSON logs; and no access log, whose URLs may hold a query
-            access_log=False,
-        )
-        _Server(config).run()
+        _Server(ServerConfig(create_app(settings), settings)).run()
     except _Stop:
         pass
     finally:

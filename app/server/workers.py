@@ -19,6 +19,7 @@ from uvicorn.supervisors.multiprocess import Multiprocess
 
 from app.platform import logs
 from app.platform.settings import Settings, load_settings
+from app.server.connections import ServerConfig
 
 logger = logging.getLogger("app")
 
@@ -59,7 +60,7 @@ def create_app_from_environment() -> Starlette:
     return create_app(load_settings())
 
 
-class WorkerConfig(uvicorn.Config):
+class WorkerConfig(ServerConfig):
     """Gives every worker process the JSON logs the parent has (a spawned process starts bare)."""
 
     def configure_logging(self) -> None:
@@ -102,16 +103,7 @@ def serve_workers(settings: Settings, workers: int) -> None:
     """
     assert settings.mongodb_uri is not None
     os.environ.update(settings_environment(settings))  # what the spawned workers inherit
-    config = WorkerConfig(
-        APP_FACTORY,
-        factory=True,
-        workers=workers,
-        host=settings.host,
-        port=settings.port,
-        lifespan="on",
-        log_config=None,  # our JSON logs; and no access log, whose URLs may hold a query
-        access_log=False,
-    )
+    config = WorkerConfig(APP_FACTORY, settings, factory=True, workers=workers)
     handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     # Bound here, once; every worker is handed the same listening socket.
     sock = config.bind_socket()

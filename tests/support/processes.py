@@ -40,6 +40,7 @@ class Server:
     url: str
     lines: list[str] = field(default_factory=list)
     process: subprocess.Popen[str] | None = None  # a test may kill it, as a crash would
+    pid: int = 0
 
     @property
     def key(self) -> str:
@@ -88,7 +89,7 @@ def serving(data_dir: Path, *, args: Sequence[str] = (), **env: str) -> Iterator
         text=True,
         env=environment(**env),
     )
-    server = Server(f"http://127.0.0.1:{port}", process=process)
+    server = Server(f"http://127.0.0.1:{port}", process=process, pid=process.pid)
     assert process.stdout is not None
     reader = threading.Thread(target=_collect, args=(process, server.lines))
     reader.start()
