@@ -165,3 +165,11 @@ async def test_what_a_version_would_pin_is_read_per_workspace(
     assert [s.id for s in definition.sources] == [s["id"] for s in base["sources"]]
     text = definition.sources[0]
     assert await store.get_texts([text.content_hash]) == {text.content_hash: OPENING_HOURS}
+
+
+async def test_knowledge_base_names_are_visible_nfc_text(api: GraphQLClient) -> None:
+    for hostile in ("\u200b\u200b", "Front desk \u202egnp.exe", "A\x00B"):
+        payload = await mutate(api, CREATE_KB, **knowledge_base(name=hostile))
+        assert errors_of(payload) == [("INVALID", ["name"])], hostile
+    composed = await mutate(api, CREATE_KB, **knowledge_base(name="Cafe\u0301 FAQ "))
+    assert composed["knowledgeBase"]["name"] == "Caf\u00e9 FAQ"

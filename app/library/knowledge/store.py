@@ -30,6 +30,7 @@ from app.library.knowledge.validation import (
     check_description,
     check_name,
     check_sources,
+    stored_name,
 )
 from app.platform.clock import utcnow
 from app.platform.counters import next_seq
@@ -117,7 +118,7 @@ async def create_knowledge_base(
         id=PydanticObjectId(),
         workspace_id=workspace_id,
         seq=seq,
-        name=spec.name.strip(),
+        name=stored_name(spec.name),
         description=_description(spec.description),
         sources=sources,
     )
@@ -176,7 +177,7 @@ async def update_knowledge_base(
     _refuse(check_changes(changes))
     fields: dict[str, Any] = {}
     if changes.name is not None:
-        fields["name"] = changes.name.strip()
+        fields["name"] = stored_name(changes.name)
     if "description" in changes.model_fields_set:
         fields["description"] = _description(changes.description)
     current = await _current(workspace_id, knowledge_base_id, expected_revision, ("id",))

@@ -6,6 +6,7 @@ from app.library.knowledge.definitions import (
     KnowledgeSourceSpec,
 )
 from app.library.urls import check_url
+from app.platform import text
 from app.platform.errors import Problem
 from app.platform.text import Path, check_text
 
@@ -17,7 +18,12 @@ MAX_TEXT = 200_000
 
 
 def check_name(name: str, path: Path) -> list[Problem]:
-    return check_text(name, path, "Name", MAX_NAME)
+    return text.check_name(name, path, "Name", MAX_NAME)[1]
+
+
+def stored_name(name: str) -> str:
+    """The name as stored: NFC, without surrounding whitespace."""
+    return text.check_name(name, (), "Name", MAX_NAME)[0]
 
 
 def check_description(description: str | None, path: Path) -> list[Problem]:
