@@ -1,8 +1,11 @@
 """What every resolver may see of the request it serves."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
+from beanie import PydanticObjectId
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,7 +15,12 @@ from strawberry.types import Info as StrawberryInfo
 
 from app.access.principal import Principal
 from app.access.sockets import SocketSlot
+from app.library.knowledge.documents import KnowledgeBase
+from app.library.knowledge.store import get_knowledge_bases
+from app.library.tools.documents import Tool
+from app.library.tools.store import get_tools
 from app.personas.documents import PersonaVersion
+from app.personas.knowledge import source_texts
 from app.personas.reads import VersionWindow, versions_in
 from app.release.events import EventHub
 from app.release.livecache import ProductionCache
@@ -21,6 +29,32 @@ from app.release.livecache import ProductionCache
 def _version_loader() -> DataLoader[VersionWindow, list[PersonaVersion]]:
     # One query for the versions of every persona a response lists, not one per persona.
     return DataLoader(load_fn=versions_in, cache=False)
+
+
+LibraryKey = tuple[PydanticObjectId, PydanticObjectId]  # (workspace, tool or knowledge base)
+D = TypeVar("D")
+Fetch = Callable[[PydanticObjectId, list[PydanticObjectId]], Awaitable[dict[PydanticObjectId, D]]]
+
+
+def _library_loader(fetch: Fetch[D]) -> DataLoader[LibraryKey, D | None]:
+    async def load(keys: list[LibraryKey]) -> list[D | None]:
+        by_workspace: dict[PydanticObjectId, list[PydanticObjectId]] = {}
+        for workspace_id, object_id in keys:
+            by_workspace.setdefault(workspace_id, []).append(object_id)
+        found = {
+            workspace_id: await fetch(workspace_id, object_ids)
+            for workspace_id, object_ids in by_workspace.items()
+        }
+        return [found[workspace_id].get(object_id) for workspace_id, object_id in keys]
+
+    # Uncached: a subscription's context lives as long as its socket, and the library changes.
+    return DataLoader(load_fn=load, cache=False)
+
+
+def _text_loader() -> DataLoader[str, str | None]:
+    # One query for the texts of every source a response shows. Texts never change, but a
+    # websocket's context lives long: nothing is kept past the batch.
+    return DataLoader(load_fn=source_texts, cache=False)
 
 
 @dataclass
@@ -40,6 +74,13 @@ class Context:
     versions: DataLoader[VersionWindow, list[PersonaVersion]] = field(
         default_factory=_version_loader
     )
+    tools: DataLoader[LibraryKey, Tool | None] = field(
+        default_factory=lambda: _library_loader(get_tools)
+    )
+    knowledge_bases: DataLoader[LibraryKey, KnowledgeBase | None] = field(
+        default_factory=lambda: _library_loader(get_knowledge_bases)
+    )
+    texts: DataLoader[str, str | None] = field(default_factory=_text_loader)
 
     @property
     def actor(self) -> Principal:

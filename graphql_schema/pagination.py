@@ -5,7 +5,7 @@ from typing import Protocol, Self, TypeVar
 
 import strawberry
 
-from app.personas.pages import MAX_PAGE
+from app.platform.pages import MAX_PAGE
 from graphql_schema.arguments import bad_user_input
 
 

@@ -28,9 +28,14 @@ from graphql_schema.library.queries import LibraryQuery
 from graphql_schema.library.types import LanguageModel, Voice
 from graphql_schema.limits import document_limits
 from graphql_schema.outage import ServeThroughOutage
+from graphql_schema.personas.attachments import AttachmentMutation
+from graphql_schema.personas.knowledge import KnowledgeBase, KnowledgeQuery
+from graphql_schema.personas.knowledge_mutations import KnowledgeMutation
 from graphql_schema.personas.mutations import PersonaMutation
 from graphql_schema.personas.queries import PersonaQuery
+from graphql_schema.personas.tools import Tool, ToolMutation, ToolQuery
 from graphql_schema.personas.types import Persona
+from graphql_schema.personas.variables import VariableMutation
 from graphql_schema.release.live import ReleaseQuery
 from graphql_schema.release.mutations import ReleaseMutation
 from graphql_schema.release.subscriptions import Subscription
@@ -175,8 +180,21 @@ class PersonaSchema(strawberry.Schema):
 
 
 # Each domain contributes its fields; the order here is the order the schema lists them.
-Query = merge_types("Query", (PersonaQuery, LibraryQuery, ReleaseQuery, ApiKeyQuery))
-Mutation = merge_types("Mutation", (PersonaMutation, ReleaseMutation, ApiKeyMutation))
+Query = merge_types(
+    "Query", (PersonaQuery, LibraryQuery, ToolQuery, KnowledgeQuery, ReleaseQuery, ApiKeyQuery)
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        PersonaMutation,
+        VariableMutation,
+        AttachmentMutation,
+        ToolMutation,
+        KnowledgeMutation,
+        ReleaseMutation,
+        ApiKeyMutation,
+    ),
+)
 
 
 def build_schema(introspection: bool = True) -> PersonaSchema:
@@ -195,7 +213,7 @@ def build_schema(introspection: bool = True) -> PersonaSchema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Persona, Voice, LanguageModel],
+        types=[Persona, Tool, KnowledgeBase, Voice, LanguageModel],
         extensions=extensions,
         execution_context_class=SharedEventExecution,
         config=StrawberryConfig(scalar_map={Locale: LOCALE_SCALAR}),

@@ -1,12 +1,14 @@
 """The draft against production, one change per leaf, at stable readable paths."""
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
 from app.personas.documents import Snapshot
+from app.personas.references import draft_form
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,10 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def _leaves(path: str, before: BaseModel | None, after: BaseModel | None) -> list[FieldChange]:
-    """One change for a whole object added or removed, else one per differing field."""
+def _leaves(
+    path: str, before: BaseModel | None, after: BaseModel | None, key: str | None = None
+) -> list[FieldChange]:
+    """One change for a whole object added or removed, else one per differing field but its key."""
     if before is None or after is None:
         if before is after:
             return []
@@ -39,8 +43,23 @@ def _leaves(path: str, before: BaseModel | None, after: BaseModel | None) -> lis
     return [
         FieldChange(f"{path}.{_camel(field)}", _json(old[field]), _json(new[field]))
         for field in type(after).model_fields
-        if field != "locale" and old[field] != new[field]
+        if field != key and old[field] != new[field]
     ]
+
+
+def _keyed(
+    label: str, old: Mapping[str, BaseModel], new: Mapping[str, BaseModel], key: str
+) -> list[FieldChange]:
+    """`label[key]` per item added, removed or changed, and `label.order` when the items both
+    sides hold are in another order."""
+    found: list[FieldChange] = []
+    for name in [*old, *(name for name in new if name not in old)]:
+        found += _leaves(f"{label}[{name}]", old.get(name), new.get(name), key)
+    shared_old = [name for name in old if name in new]
+    shared_new = [name for name in new if name in old]
+    if shared_old != shared_new:
+        found.append(FieldChange(f"{label}.order", _json(shared_old), _json(shared_new)))
+    return found
 
 
 def changes(production: Snapshot | None, draft: Snapshot) -> list[FieldChange]:
@@ -50,19 +69,37 @@ def changes(production: Snapshot | None, draft: Snapshot) -> list[FieldChange]:
         old = getattr(production, field) if production else None
         if old != getattr(draft, field):
             found.append(FieldChange(field, _json(old), _json(getattr(draft, field))))
-    old_voices = production.voice_configurations if production else {}
-    new_voices = draft.voice_configurations
-    for locale in [*old_voices, *(key for key in new_voices if key not in old_voices)]:
-        path = f"voiceConfigurations[{locale}]"
-        found += _leaves(path, old_voices.get(locale), new_voices.get(locale))
-    shared_old = [locale for locale in old_voices if locale in new_voices]
-    shared_new = [locale for locale in new_voices if locale in old_voices]
-    if shared_old != shared_new:
-        # Same configurations in another order still change which locale is the fallback.
-        found.append(FieldChange("voiceConfigurations.order", _json(shared_old), _json(shared_new)))
+    # Same configurations in another order still change which locale is the fallback.
+    found += _keyed(
+        "voiceConfigurations",
+        production.voice_configurations if production else {},
+        draft.voice_configurations,
+        "locale",
+    )
     found += _leaves(
         "chatConfiguration",
         production.chat_configuration if production else None,
         draft.chat_configuration,
+    )
+    running = draft_form(production) if production else None
+    # Attachment lists are ordered, but each names a tool or base once: compared by id.
+    found += _keyed(
+        "tools",
+        {str(a.tool_id): a for a in running.tools} if running else {},
+        {str(a.tool_id): a for a in draft.tools},
+        "tool_id",
+    )
+    found += _keyed(
+        "knowledgeBases",
+        {str(a.knowledge_base_id): a for a in running.knowledge_bases} if running else {},
+        {str(a.knowledge_base_id): a for a in draft.knowledge_bases},
+        "knowledge_base_id",
+    )
+    # Variables are a list, but their names are unique: compared by name, like locales.
+    found += _keyed(
+        "variables",
+        {variable.name: variable for variable in production.variables} if production else {},
+        {variable.name: variable for variable in draft.variables},
+        "name",
     )
     return found

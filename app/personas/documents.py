@@ -1,7 +1,6 @@
 """Beanie documents: a persona embeds its draft and production; versions are immutable snapshots."""
 
 import hashlib
-import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -10,7 +9,12 @@ from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field, computed_field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from app.library.catalog import Channel
+from app.library.knowledge.definitions import KnowledgeBaseDefinition
+from app.library.tools.definitions import ToolDefinition
+from app.personas.variables import VariableDefinition
 from app.platform.clock import utcnow
+from app.platform.search import search_grams
 
 
 class FirstSpeaker(StrEnum):
@@ -45,6 +49,21 @@ class ChatConfiguration(BaseModel):
     forward_to_voice: bool = False
 
 
+class ToolAttachment(BaseModel):
+    tool_id: PydanticObjectId
+    channels: list[Channel]
+    # Set in published versions only: the tool as it was when published.
+    definition: ToolDefinition | None = None
+
+
+class KnowledgeBaseAttachment(BaseModel):
+    knowledge_base_id: PydanticObjectId
+    channels: list[Channel]
+    top_k: int = 5
+    # Set in published versions only: the knowledge base as it was when published.
+    definition: KnowledgeBaseDefinition | None = None
+
+
 class Snapshot(BaseModel):
     """One whole configuration: the draft, or what a version published."""
 
@@ -53,9 +72,24 @@ class Snapshot(BaseModel):
     # Keyed by canonical locale; insertion order is kept and decides the "first locale".
     voice_configurations: dict[str, VoiceConfiguration] = Field(default_factory=dict)
     chat_configuration: ChatConfiguration | None = None
+    variables: list[VariableDefinition] = Field(default_factory=list)
+    tools: list[ToolAttachment] = Field(default_factory=list)
+    knowledge_bases: list[KnowledgeBaseAttachment] = Field(default_factory=list)
 
     def digest(self) -> str:
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+        """What the draft says, without the copies publishing pins.
+
+        Lists added since the first release are left out while empty, so that older
+        documents keep their digests.
+        """
+        pinned = {"__all__": {"definition"}}
+        exclude: dict[str, Any] = {
+            "variables": True if not self.variables else set(),
+            "tools": pinned if self.tools else True,
+            "knowledge_bases": pinned if self.knowledge_bases else True,
+        }
+        exclude = {name: rule for name, rule in exclude.items() if rule}
+        return hashlib.sha256(self.model_dump_json(exclude=exclude).encode()).hexdigest()
 
 
 class Production(BaseModel):
@@ -68,26 +102,6 @@ class Production(BaseModel):
     published_by: str
     note: str | None = None
     from_rollback: bool = False
-
-
-def folded(text: str) -> str:
-    """Text as search compares it: case-folded, without accents."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-GRAM_SIZES = (1, 2, 3)
-
-
-def search_grams(text: str) -> list[str]:
-    """Every 1-, 2- and 3-character piece of the folded text.
-
-    A query of up to three characters is a substring exactly when it is one of these; a
-    longer one can only be a substring where its first three characters are one.
-    """
-    text = folded(text)
-    pieces = {text[i : i + n] for n in GRAM_SIZES for i in range(len(text) - n + 1)}
-    return sorted(pieces)
 
 
 class Persona(Document):
@@ -125,6 +139,19 @@ class Persona(Document):
                 [("workspace_id", ASCENDING), ("search_grams", ASCENDING), ("seq", DESCENDING)],
                 name="search_page",
             ),
+            # usedBy pages, and the checks that refuse deleting what a draft attaches.
+            IndexModel(
+                [("workspace_id", ASCENDING), ("draft_tool_ids", ASCENDING), ("seq", DESCENDING)],
+                name="tool_users",
+            ),
+            IndexModel(
+                [
+                    ("workspace_id", ASCENDING),
+                    ("draft_knowledge_base_ids", ASCENDING),
+                    ("seq", DESCENDING),
+                ],
+                name="knowledge_base_users",
+            ),
         ]
 
     @computed_field  # type: ignore[prop-decorator]
@@ -141,10 +168,23 @@ class Persona(Document):
     def search_grams(self) -> list[str]:
         return search_grams(self.draft.name)
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def draft_tool_ids(self) -> list[PydanticObjectId]:
+        return [attachment.tool_id for attachment in self.draft.tools]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def draft_knowledge_base_ids(self) -> list[PydanticObjectId]:
+        return [attachment.knowledge_base_id for attachment in self.draft.knowledge_bases]
+
     def stored(self) -> dict[str, Any]:
         """The document as written, derived fields included."""
         stored: dict[str, Any] = self.model_dump(by_alias=True)
         return stored
+
+
+DERIVED_FIELDS = ("status", "search_grams", "draft_tool_ids", "draft_knowledge_base_ids")
 
 
 def version_slot(persona_id: PydanticObjectId | None, version: int) -> str:

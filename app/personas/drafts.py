@@ -1,8 +1,7 @@
 """The persona service: one function per operation, every versioning rule in one place.
 
-Draft writes are optimistic: read, validate, then one conditional update on
-{workspace, _id, revision, production version} that bumps the revision, so a concurrent
-edit can never be lost.
+Each edit checks its input, reads the persona at the caller's revision and writes the new
+draft through the store's one conditional write.
 """
 
 from dataclasses import dataclass
@@ -11,12 +10,19 @@ from typing import Any
 from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.collection import AsyncCollection
 
 from app.access.documents import Workspace
 from app.access.principal import Principal, Role
 from app.library.catalog import load_catalog
 from app.library.locales import InvalidLocale, canonical_locale
+from app.personas.choices import (
+    KnowledgeBaseChoice,
+    ToolChoice,
+    check_knowledge_bases,
+    check_tools,
+    knowledge_base_attachments,
+    tool_attachments,
+)
 from app.personas.documents import (
     ChatConfiguration,
     Persona,
@@ -24,12 +30,14 @@ from app.personas.documents import (
     Snapshot,
     VoiceConfiguration,
 )
-from app.personas.errors import NothingToPublish, PersonaNotFound, RevisionMismatch, VersionNotFound
-from app.personas.reads import find_persona, get_version
+from app.personas.errors import NothingToPublish, PersonaNotFound, VersionNotFound
+from app.personas.reads import get_version
+from app.personas.references import draft_form, guard, missing
+from app.personas.store import refuse, require_persona, write_draft
 from app.personas.validation import MAX_NAME, check_chat, check_voice, check_voices
-from app.platform.clock import utcnow
+from app.personas.variables import VariableDefinition, check_variables
 from app.platform.errors import ErrorCode, InvalidInput, Problem
-from app.platform.text import check_name
+from app.platform.text import Path, check_name
 from app.platform.transactions import run_transaction
 
 
@@ -39,82 +47,9 @@ class NewPersona:
     memory: bool = False
     voice_configurations: tuple[VoiceConfiguration, ...] = ()
     chat_configuration: ChatConfiguration | None = None
-
-
-def refuse(problems: list[Problem]) -> None:
-    if problems:
-        raise InvalidInput(problems)
-
-
-def _collection() -> AsyncCollection[dict[str, Any]]:
-    return Persona.get_pymongo_collection()
-
-
-async def get_persona(actor: Principal, persona_id: PydanticObjectId) -> Persona | None:
-    """The persona, if it exists in the caller's workspace: others' look like missing ones."""
-    return await find_persona(actor.workspace_id, persona_id)
-
-
-async def require_persona(
-    actor: Principal, persona_id: PydanticObjectId, expected_revision: int, path: str
-) -> Persona:
-    persona = await get_persona(actor, persona_id)
-    if persona is None:
-        raise PersonaNotFound((path,))
-    if persona.revision != expected_revision:
-        raise RevisionMismatch(expected_revision, persona.revision)
-    return persona
-
-
-def as_read(persona: Persona) -> dict[str, Any]:
-    """The condition a write of `persona` needs: nobody changed the draft or production since."""
-    return {
-        "workspace_id": persona.workspace_id,
-        "_id": persona.id,
-        "revision": persona.revision,
-        "production.version": persona.production.version if persona.production else None,
-    }
-
-
-def changed_fields(persona: Persona, names: tuple[str, ...]) -> dict[str, Any]:
-    """`$set` for these fields of `persona`, derived ones (status, search) recomputed."""
-    stored = persona.stored()
-    return {"$set": {name: stored[name] for name in (*names, "status", "search_grams")}}
-
-
-DRAFT_FIELDS = ("draft", "draft_digest", "revision", "updated_at")
-
-
-async def _write_draft(persona: Persona, draft: Snapshot) -> Persona:
-    """Replace the draft if nobody changed it since `persona` was read; a no-op writes nothing.
-
-    One conditional update; the stored document is computed here, not read back, which the
-    condition on revision and production version makes exact.
-    """
-    # Digests, not ==: dict equality ignores the locale order, which decides the fallback locale.
-    if draft.digest() == persona.draft_digest:
-        return persona
-    while True:
-        written: Persona = persona.model_copy(
-            update={
-                "draft": draft,
-                "draft_digest": draft.digest(),
-                "revision": persona.revision + 1,
-                "updated_at": utcnow(),
-            }
-        )
-        result = await _collection().update_one(
-            as_read(persona), changed_fields(written, DRAFT_FIELDS)
-        )
-        if result.matched_count:
-            return written
-        assert persona.id is not None
-        current = await find_persona(persona.workspace_id, persona.id)
-        if current is None:
-            raise PersonaNotFound()
-        if current.revision != persona.revision:
-            raise RevisionMismatch(persona.revision, current.revision)
-        persona = current  # only production moved under us: the same edit still applies
+    variables: tuple[VariableDefinition, ...] = ()
+    tools: tuple[ToolChoice, ...] = ()
+    knowledge_bases: tuple[KnowledgeBaseChoice, ...] = ()
 
 
 async def create_persona(actor: Principal, spec: NewPersona) -> Persona:
@@ -125,17 +60,27 @@ async def create_persona(actor: Principal, spec: NewPersona) -> Persona:
     problems += found
     if spec.chat_configuration is not None:
         problems += check_chat(spec.chat_configuration, ("chatConfiguration",), catalog)
+    problems += check_variables(spec.variables, ("variables",))
+    problems += check_tools(list(spec.tools))
+    problems += check_knowledge_bases(list(spec.knowledge_bases))
     refuse(problems)
     draft = Snapshot(
         name=name,
         memory=spec.memory,
         voice_configurations=voices,
         chat_configuration=spec.chat_configuration,
+        variables=list(spec.variables),
+        tools=tool_attachments(list(spec.tools)),
+        knowledge_bases=knowledge_base_attachments(list(spec.knowledge_bases)),
     )
-    personas = _collection()
+    refuse(await missing(actor.workspace_id, draft, ()))
+    guarded = guard(actor.workspace_id, draft)
+    personas = Persona.get_pymongo_collection()
     workspaces = Workspace.get_pymongo_collection()
 
     async def insert(session: AsyncClientSession) -> Persona:
+        if guarded is not None:
+            await guarded(session)
         counters = await workspaces.find_one_and_update(
             {"_id": actor.workspace_id},
             {"$inc": {"persona_seq": 1, "persona_count": 1}},
@@ -172,7 +117,7 @@ async def update_persona(
     persona = await require_persona(actor, persona_id, expected_revision, "id")
     if memory is not None:
         changes["memory"] = memory
-    return await _write_draft(persona, persona.draft.model_copy(update=changes))
+    return await write_draft(persona, persona.draft.model_copy(update=changes))
 
 
 async def set_voice_configuration(
@@ -187,7 +132,7 @@ async def set_voice_configuration(
     refuse(problems)
     persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     voices = {**persona.draft.voice_configurations, config.locale: config}
-    return await _write_draft(
+    return await write_draft(
         persona, persona.draft.model_copy(update={"voice_configurations": voices})
     )
 
@@ -205,7 +150,7 @@ async def remove_voice_configuration(
     if voices.pop(locale, None) is None:
         message = f"The draft has no voice configuration for {locale}."
         raise InvalidInput([Problem(("locale",), message, ErrorCode.NOT_FOUND)])
-    return await _write_draft(
+    return await write_draft(
         persona, persona.draft.model_copy(update={"voice_configurations": voices})
     )
 
@@ -221,15 +166,28 @@ async def set_chat_configuration(
     if config is not None:
         refuse(check_chat(config, ("configuration",), load_catalog()))
     persona = await require_persona(actor, persona_id, expected_revision, "personaId")
-    return await _write_draft(
+    return await write_draft(
         persona, persona.draft.model_copy(update={"chat_configuration": config})
     )
+
+
+async def set_persona_variables(
+    actor: Principal,
+    persona_id: PydanticObjectId,
+    expected_revision: int,
+    variables: list[VariableDefinition],
+) -> Persona:
+    """Replace the draft's variables with this list, in its order."""
+    actor.require(Role.EDITOR)
+    refuse(check_variables(variables, ("variables",)))
+    persona = await require_persona(actor, persona_id, expected_revision, "personaId")
+    return await write_draft(persona, persona.draft.model_copy(update={"variables": variables}))
 
 
 async def delete_persona(actor: Principal, persona_id: PydanticObjectId) -> None:
     """Delete the persona and its published history, together."""
     actor.require(Role.EDITOR)
-    personas = _collection()
+    personas = Persona.get_pymongo_collection()
     versions = PersonaVersion.get_pymongo_collection()
     workspaces = Workspace.get_pymongo_collection()
 
@@ -257,7 +215,7 @@ async def discard_draft(
         raise NothingToPublish(
             "The persona was never published: there is no production to restore."
         )
-    return await _write_draft(persona, persona.production.snapshot)
+    return await _draft_from(persona, persona.production.snapshot, ("personaId",))
 
 
 async def restore_persona_version(
@@ -269,4 +227,14 @@ async def restore_persona_version(
     found = await get_version(persona_id, version)
     if found is None:
         raise VersionNotFound(version)
-    return await _write_draft(persona, found.snapshot)
+    return await _draft_from(persona, found.snapshot, ("version",))
+
+
+async def _draft_from(persona: Persona, published: Snapshot, path: Path) -> Persona:
+    """The draft made a copy of a published snapshot, if the library still holds what it names."""
+    draft = draft_form(published)
+    gone = await missing(persona.workspace_id, draft, ())
+    if gone:
+        message = f"{len(gone)} of the tools and knowledge bases it attached were deleted since."
+        raise InvalidInput([Problem(path, message, ErrorCode.NOT_FOUND)])
+    return await write_draft(persona, draft, guard(persona.workspace_id, draft))

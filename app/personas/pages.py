@@ -1,11 +1,4 @@
-"""Pages of a workspace's personas, newest first, at a cost that does not grow with it.
-
-A page is read as ranges of `seq` (creation order within the workspace) on an index
-that starts with the workspace: a range of n numbers holds at most n personas, so what
-the database reads is bounded by the range, not by the workspace, even on a database
-that gathers every index match before it sorts. Sparse ranges (deleted personas, a
-filter few match) widen fourfold until the page is full or the range reaches seq 1.
-"""
+"""Pages of a workspace's personas, newest first, at a cost that does not grow with it."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,13 +6,23 @@ from typing import Any
 
 from app.access.documents import Workspace
 from app.access.principal import Principal
-from app.personas.documents import GRAM_SIZES, Persona, PersonaStatus, folded
+from app.personas.documents import Persona, PersonaStatus
 from app.personas.validation import MAX_NAME
+from app.platform.pages import MAX_PAGE, seq_page
+from app.platform.search import first_gram, folded
 
-MAX_PAGE = 100
+__all__ = [
+    "MAX_PAGE",
+    "MAX_SEARCH",
+    "Page",
+    "PersonaFilter",
+    "count_personas",
+    "last_seq",
+    "list_personas",
+]
+
 # A needle longer than a name may be never matches one.
 MAX_SEARCH = MAX_NAME
-_WIDEN = 4
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,7 @@ class PersonaFilter:
         """The index-served part of the filter; `keeps` checks the rest."""
         query: dict[str, Any] = {"workspace_id": actor.workspace_id}
         if self.search:
-            # The query's first piece picks candidates from the search index.
-            query["search_grams"] = folded(self.search)[: GRAM_SIZES[-1]]
+            query["search_grams"] = first_gram(self.search)
         elif self.status is not None:
             query["status"] = self.status.value
         return query
@@ -55,7 +57,7 @@ class Page:
     has_next: bool
 
 
-async def _last_seq(actor: Principal) -> int:
+async def last_seq(actor: Principal) -> int:
     workspace = await Workspace.get_pymongo_collection().find_one(
         {"_id": actor.workspace_id}, {"persona_seq": 1}
     )
@@ -66,19 +68,11 @@ async def list_personas(
     actor: Principal, first: int, before_seq: int | None, where: PersonaFilter
 ) -> Page:
     """`first` personas below `before_seq` (or the newest), and whether more follow."""
-    wanted = first + 1
-    upper = before_seq if before_seq is not None else await _last_seq(actor) + 1
-    query, keep = where.query(actor), where.keeps()
-    personas = Persona.get_pymongo_collection()
-    rows: list[dict[str, Any]] = []
-    span = wanted
-    while upper > 1 and len(rows) < wanted:
-        lower = max(1, upper - span)
-        window = {**query, "seq": {"$gte": lower, "$lt": upper}}
-        found = await personas.find(window).sort("seq", -1).to_list()
-        rows += [row for row in found if keep(row)]
-        upper, span = lower, span * _WIDEN
-    return Page([Persona.model_validate(row) for row in rows[:first]], len(rows) > first)
+    upper = before_seq if before_seq is not None else await last_seq(actor) + 1
+    rows, has_next = await seq_page(
+        Persona.get_pymongo_collection(), where.query(actor), where.keeps(), first, upper
+    )
+    return Page([Persona.model_validate(row) for row in rows], has_next)
 
 
 async def count_personas(actor: Principal, where: PersonaFilter) -> int:

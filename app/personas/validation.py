@@ -3,6 +3,8 @@
 from app.library.catalog import Catalog, Channel
 from app.library.locales import InvalidLocale, canonical_locale
 from app.personas.documents import ChatConfiguration, FirstSpeaker, Snapshot, VoiceConfiguration
+from app.personas.templates import check_template, used_variables
+from app.personas.variables import BUILTIN_NAMES, check_variables
 from app.platform.errors import ErrorCode, Problem
 from app.platform.quoting import quoted
 from app.platform.text import Path, check_free_text, check_text
@@ -13,6 +15,9 @@ MAX_FIRST_MESSAGE = 2_000
 MAX_NOTE = 1_000
 TEMPERATURE = (0.0, 2.0)
 DURATION = (10, 14_400)
+# Names a template uses are the author's text: a few, shortened, are enough to find them.
+MAX_NAMES_SHOWN = 5
+MAX_NAME_SHOWN = 64
 
 
 def check_note(note: str | None, path: Path) -> list[Problem]:
@@ -21,6 +26,10 @@ def check_note(note: str | None, path: Path) -> list[Problem]:
     if len(note) > MAX_NOTE:
         return [Problem(path, f"Note must be at most {MAX_NOTE} characters.")]
     return check_free_text(note, path, "Note")
+
+
+def _check_prompt(prompt: str, path: Path) -> list[Problem]:
+    return check_text(prompt, path, "Prompt", MAX_PROMPT) or check_template(prompt, path)
 
 
 def _check_temperature(value: float, path: Path) -> list[Problem]:
@@ -45,7 +54,7 @@ def check_voice(
     config: VoiceConfiguration, path: Path, catalog: Catalog
 ) -> tuple[VoiceConfiguration, list[Problem]]:
     """Validate one voice configuration; returns it with its locale in canonical form."""
-    problems = check_text(config.prompt, (*path, "prompt"), "Prompt", MAX_PROMPT)
+    problems = _check_prompt(config.prompt, (*path, "prompt"))
     locale: str | None = None
     try:
         locale = canonical_locale(config.locale)
@@ -69,6 +78,7 @@ def check_voice(
             problems += check_free_text(
                 config.first_message, (*path, "firstMessage"), "First message"
             )
+            problems += check_template(config.first_message, (*path, "firstMessage"))
     low, high = DURATION
     if not low <= config.max_duration_seconds <= high:
         message = f"Max duration must be between {low} and {high} seconds."
@@ -100,7 +110,7 @@ def check_voices(
 
 
 def check_chat(config: ChatConfiguration, path: Path, catalog: Catalog) -> list[Problem]:
-    problems = check_text(config.prompt, (*path, "prompt"), "Prompt", MAX_PROMPT)
+    problems = _check_prompt(config.prompt, (*path, "prompt"))
     problems += _check_model(config.model_key, Channel.CHAT, path, catalog)
     problems += _check_temperature(config.temperature, path)
     model = catalog.models.get(config.model_key)
@@ -113,7 +123,7 @@ def check_chat(config: ChatConfiguration, path: Path, catalog: Catalog) -> list[
 
 def publish_problems(draft: Snapshot, catalog: Catalog) -> list[Problem]:
     """Why this draft may not go live; an incomplete draft is fine until it is published."""
-    problems: list[Problem] = []
+    problems = _as_not_publishable(check_variables(draft.variables, ("draft", "variables")))
     if not draft.voice_configurations and draft.chat_configuration is None:
         message = "Add a voice or a chat configuration before publishing."
         problems.append(Problem(("draft",), message, ErrorCode.NOT_PUBLISHABLE))
@@ -123,6 +133,9 @@ def publish_problems(draft: Snapshot, catalog: Catalog) -> list[Problem]:
             message = f"The {locale} agent speaks first, so it needs a first message."
             problems.append(Problem((*path, "firstMessage"), message, ErrorCode.NOT_PUBLISHABLE))
         problems += _as_not_publishable(check_voice(voice, path, catalog)[1])
+        problems += _undefined_variables(voice.prompt, (*path, "prompt"), draft)
+        if voice.first_message is not None:
+            problems += _undefined_variables(voice.first_message, (*path, "firstMessage"), draft)
     chat = draft.chat_configuration
     if chat is not None:
         chat_path = ("draft", "chatConfiguration")
@@ -132,9 +145,24 @@ def publish_problems(draft: Snapshot, catalog: Catalog) -> list[Problem]:
                 Problem((*chat_path, "forwardToVoice"), message, ErrorCode.NOT_PUBLISHABLE)
             )
         problems += _as_not_publishable(check_chat(chat, chat_path, catalog))
+        problems += _undefined_variables(chat.prompt, (*chat_path, "prompt"), draft)
     return problems
 
 
+def _undefined_variables(template: str, path: Path, draft: Snapshot) -> list[Problem]:
+    # Allowed while drafting (the variable may be defined next); live, it could not render.
+    defined = BUILTIN_NAMES | {variable.name for variable in draft.variables}
+    undefined = sorted(used_variables(template) - defined)
+    if not undefined:
+        return []
+    shown = ", ".join(repr(name[:MAX_NAME_SHOWN]) for name in undefined[:MAX_NAMES_SHOWN])
+    hidden = len(undefined) - MAX_NAMES_SHOWN
+    more = f" and {hidden} more" if hidden > 0 else ""
+    message = f"Uses variables the persona does not define: {shown}{more}. Define them first."
+    return [Problem(path, message, ErrorCode.NOT_PUBLISHABLE)]
+
+
 def _as_not_publishable(problems: list[Problem]) -> list[Problem]:
-    # The catalog may have dropped a voice or model since the draft was written.
+    # The catalog may have dropped a voice or model since the draft was written, and drafts
+    # written before prompts were templates may not parse as ones.
     return [Problem(p.path, p.message, ErrorCode.NOT_PUBLISHABLE) for p in problems]

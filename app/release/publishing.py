@@ -13,9 +13,7 @@ from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from app.access.principal import Principal, Role
-from app.library.catalog import load_catalog
-from app.personas.documents import Persona, PersonaStatus, PersonaVersion, Snapshot
-from app.personas.drafts import as_read, changed_fields, get_persona, refuse, require_persona
+from app.personas.documents import Persona, PersonaVersion, Snapshot
 from app.personas.errors import (
     Contended,
     NothingToPublish,
@@ -23,9 +21,12 @@ from app.personas.errors import (
     PersonaNotFound,
     VersionNotFound,
 )
+from app.personas.readiness import readiness
 from app.personas.reads import get_version
-from app.personas.validation import check_note, publish_problems
+from app.personas.store import as_read, changed_fields, get_persona, refuse, require_persona
+from app.personas.validation import check_note
 from app.platform.clock import utcnow
+from app.platform.errors import ErrorCode
 from app.release.events import notify_local
 from app.release.livecache import learn_here
 
@@ -62,13 +63,13 @@ async def publish_persona(
     refuse(check_note(note, ("note",)))
     for _ in range(ATTEMPTS):
         persona = await require_persona(actor, persona_id, expected_revision, "personaId")
-        problems = publish_problems(persona.draft, load_catalog())
-        if problems:
-            raise NotPublishable(problems)
-        if persona.status is PersonaStatus.PUBLISHED:
+        ready = await readiness(persona)
+        if ready.problems and ready.problems[0].code is ErrorCode.NOTHING_TO_PUBLISH:
             raise NothingToPublish()
+        if ready.problems:
+            raise NotPublishable(ready.problems)
         version = _next_version(
-            persona, persona.draft, persona.draft_digest, note, actor.name, rollback=False
+            persona, ready.pinned, persona.draft_digest, note, actor.name, rollback=False
         )
         stored = await _commit(persona, version)
         if stored is not None:

@@ -3,11 +3,20 @@
 from beanie import Document
 
 from app.access.documents import ApiKey, Workspace
+from app.library.knowledge.documents import KnowledgeBase
+from app.library.tools.documents import Tool
 from app.personas.documents import Persona, PersonaVersion
 from app.platform.database import MongoDatabase, bind
 from app.server.backfill import backfill
 
-DOCUMENT_MODELS: list[type[Document]] = [Persona, PersonaVersion, Workspace, ApiKey]
+DOCUMENT_MODELS: list[type[Document]] = [
+    Persona,
+    PersonaVersion,
+    Workspace,
+    ApiKey,
+    Tool,
+    KnowledgeBase,
+]
 
 
 async def bind_all(database: MongoDatabase) -> None:

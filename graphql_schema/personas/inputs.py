@@ -1,12 +1,19 @@
 """Mutation inputs, each converted to the domain's own models by `to_document`."""
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import strawberry
 
 from app.personas import documents
+from graphql_schema.personas.attachment_inputs import (
+    KnowledgeBaseAttachmentInput,
+    ToolAttachmentInput,
+)
 from graphql_schema.personas.types import FirstSpeaker
 from graphql_schema.scalars import Locale
+
+if TYPE_CHECKING:
+    from graphql_schema.personas.variables import VariableDefinitionInput
 
 T = TypeVar("T")
 
@@ -70,6 +77,19 @@ class CreatePersonaInput:
         default_factory=list
     )
     chat_configuration: ChatConfigurationInput | None = strawberry.UNSET
+    # Lazy: that module's mutation returns the payload defined beside these inputs.
+    variables: (
+        list[
+            Annotated[
+                "VariableDefinitionInput", strawberry.lazy("graphql_schema.personas.variables")
+            ]
+        ]
+        | None
+    ) = strawberry.field(default_factory=list)
+    tools: list[ToolAttachmentInput] | None = strawberry.field(default_factory=list)
+    knowledge_bases: list[KnowledgeBaseAttachmentInput] | None = strawberry.field(
+        default_factory=list
+    )
 
 
 @strawberry.input

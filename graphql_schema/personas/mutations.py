@@ -13,6 +13,7 @@ from app.platform.errors import InvalidInput, Problem
 from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError, attempt
+from graphql_schema.personas.attachment_inputs import knowledge_base_choices, tool_choices
 from graphql_schema.personas.inputs import (
     CreatePersonaInput,
     DiscardDraftInput,
@@ -41,7 +42,7 @@ def persona_object_id(global_id: str, field: str) -> PydanticObjectId:
     return object_id
 
 
-async def _persona_payload(call: Callable[[], Awaitable[documents.Persona]]) -> PersonaPayload:
+async def persona_payload(call: Callable[[], Awaitable[documents.Persona]]) -> PersonaPayload:
     persona, errors = await attempt(call)
     return PersonaPayload(
         persona=Persona.from_document(persona) if persona else None, user_errors=errors
@@ -62,7 +63,7 @@ async def _edit(
     info: Info, input: DraftEdit, write: DraftWrite[P], *args: P.args, **kwargs: P.kwargs
 ) -> PersonaPayload:
     """The shape of every draft edit: the caller, the persona its input names, its revision."""
-    return await _persona_payload(
+    return await persona_payload(
         lambda: write(
             info.context.actor,
             persona_object_id(input.persona_id, "personaId"),
@@ -77,19 +78,27 @@ async def _edit(
 class PersonaMutation:
     @strawberry.mutation
     async def create_persona(self, info: Info, input: CreatePersonaInput) -> PersonaPayload:
-        spec = drafts.NewPersona(
-            name=input.name,
-            memory=input.memory,
-            voice_configurations=tuple(c.to_document() for c in input.voice_configurations or []),
-            chat_configuration=(
-                chat.to_document() if (chat := given(input.chat_configuration)) else None
-            ),
-        )
-        return await _persona_payload(lambda: drafts.create_persona(info.context.actor, spec))
+        async def call() -> documents.Persona:
+            spec = drafts.NewPersona(
+                name=input.name,
+                memory=input.memory,
+                voice_configurations=tuple(
+                    c.to_document() for c in input.voice_configurations or []
+                ),
+                chat_configuration=(
+                    chat.to_document() if (chat := given(input.chat_configuration)) else None
+                ),
+                variables=tuple(variable.to_document() for variable in input.variables or []),
+                tools=tool_choices(input.tools),
+                knowledge_bases=knowledge_base_choices(input.knowledge_bases),
+            )
+            return await drafts.create_persona(info.context.actor, spec)
+
+        return await persona_payload(call)
 
     @strawberry.mutation
     async def update_persona(self, info: Info, input: UpdatePersonaInput) -> PersonaPayload:
-        return await _persona_payload(
+        return await persona_payload(
             lambda: drafts.update_persona(
                 info.context.actor,
                 persona_object_id(input.id, "id"),
@@ -127,7 +136,7 @@ class PersonaMutation:
                 info.context.actor, persona_id, input.expected_revision, config
             )
 
-        return await _persona_payload(call)
+        return await persona_payload(call)
 
     @strawberry.mutation
     async def discard_draft(self, info: Info, input: DiscardDraftInput) -> PersonaPayload:

@@ -3,12 +3,14 @@
 import strawberry
 
 from app.library.catalog import load_catalog
-from app.personas import drafts, pages
+from app.personas import pages, store
 from graphql_schema import ids
 from graphql_schema.arguments import search_text
 from graphql_schema.context import Info
 from graphql_schema.library.types import LanguageModel, Node, Voice
 from graphql_schema.pagination import PageInfo, after_cursor, page_size
+from graphql_schema.personas.knowledge import find_knowledge_base
+from graphql_schema.personas.tools import find_tool
 from graphql_schema.personas.types import (
     Persona,
     PersonaConnection,
@@ -21,7 +23,7 @@ async def _persona(info: Info, global_id: str) -> Persona | None:
     object_id = ids.decode_object_id(global_id, "Persona")
     if object_id is None:
         return None
-    found = await drafts.get_persona(info.context.actor, object_id)
+    found = await store.get_persona(info.context.actor, object_id)
     return Persona.from_document(found) if found else None
 
 
@@ -36,6 +38,10 @@ class PersonaQuery:
         catalog = load_catalog()
         if kind == "Persona":
             return await _persona(info, id)
+        if kind == "Tool":
+            return await find_tool(info, id)
+        if kind == "KnowledgeBase":
+            return await find_knowledge_base(info, id)
         if kind == "Voice" and key in catalog.voices:
             return Voice.from_catalog(catalog.voices[key])
         if kind == "LanguageModel" and key in catalog.models:
@@ -65,6 +71,5 @@ class PersonaQuery:
         return PersonaConnection(
             edges=edges,
             page_info=PageInfo.of(edges, page.has_next, after is not None),
-            actor=info.context.actor,
-            where=where,
+            counter=lambda: pages.count_personas(info.context.actor, where),
         )

@@ -1,17 +1,35 @@
 """Persona types, each built from its Beanie document by `from_document`."""
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
+from strawberry.scalars import JSON
 
-from app.access.principal import Principal
-from app.personas import diff, documents, pages, reads
+from app.personas import diff, documents, readiness, reads, resolution
 from graphql_schema import ids
 from graphql_schema.context import Info
-from graphql_schema.library.types import LanguageModel, Node, Voice, language_model, voice
+from graphql_schema.library.types import (
+    Channel,
+    LanguageModel,
+    Node,
+    Voice,
+    language_model,
+    voice,
+)
 from graphql_schema.pagination import PageInfo, after_cursor, page_size
+from graphql_schema.personas.readiness import Readiness
 from graphql_schema.scalars import Locale, query_locale
+
+if TYPE_CHECKING:
+    from graphql_schema.personas.attachments import KnowledgeBaseAttachment, ToolAttachment
+    from graphql_schema.personas.resolution import LiveConfiguration
+    from graphql_schema.personas.variables import VariableDefinition
+
+LazyLiveConfiguration = Annotated[
+    "LiveConfiguration", strawberry.lazy("graphql_schema.personas.resolution")
+]
 
 strawberry.enum(documents.FirstSpeaker)
 strawberry.enum(documents.PersonaStatus)
@@ -108,6 +126,36 @@ class PersonaSnapshot:
     def chat_configuration(self) -> ChatConfiguration | None:
         return chat_or_none(self.snapshot.chat_configuration)
 
+    @strawberry.field(description="In the order they were set.")
+    def variables(
+        self,
+    ) -> list[
+        Annotated["VariableDefinition", strawberry.lazy("graphql_schema.personas.variables")]
+    ]:
+        # Imported here: that module's mutation returns the Persona defined below.
+        from graphql_schema.personas.variables import VariableDefinition
+
+        return [VariableDefinition.from_document(v) for v in self.snapshot.variables]
+
+    @strawberry.field(description="At most 32; in a version, the definitions it pinned.")
+    async def tools(
+        self, info: Info
+    ) -> list[Annotated["ToolAttachment", strawberry.lazy("graphql_schema.personas.attachments")]]:
+        # Imported here: attachments builds on this module's types.
+        from graphql_schema.personas.attachments import tool_attachments
+
+        return await tool_attachments(info, self.snapshot)
+
+    @strawberry.field(description="At most 10; in a version, the definitions it pinned.")
+    async def knowledge_bases(
+        self, info: Info
+    ) -> list[
+        Annotated["KnowledgeBaseAttachment", strawberry.lazy("graphql_schema.personas.attachments")]
+    ]:
+        from graphql_schema.personas.attachments import knowledge_base_attachments
+
+        return await knowledge_base_attachments(info, self.snapshot.knowledge_bases)
+
 
 @strawberry.type
 class PersonaVersion:
@@ -201,6 +249,30 @@ class Persona(Node):
             total_count=production.version if production else 0,
         )
 
+    @strawberry.field(description="What publishing the draft now would do.")
+    async def readiness(self) -> Readiness:
+        return Readiness.of(await readiness.readiness(self.persona))
+
+    @strawberry.field(
+        description="The draft resolved exactly as liveConfiguration would resolve a published "
+        "version; records nothing."
+    )
+    async def preview(
+        self,
+        channel: Channel,
+        locale: Locale | None = None,
+        environment: str | None = "production",
+        variables: JSON | None = None,
+        contact_id: str | None = None,
+    ) -> (
+        Annotated["LiveConfiguration", strawberry.lazy("graphql_schema.personas.resolution")] | None
+    ):
+        # Imported here: the call-start answer is built of this module's types.
+        from graphql_schema.personas.resolution import answered, call_start
+
+        call = call_start(channel, locale, environment, contact_id, variables)
+        return await answered(lambda: resolution.preview(self.persona, call))
+
     @strawberry.field(description="The draft against production (everything, before a publish).")
     def changes(self) -> list[FieldChange]:
         production = self.persona.production
@@ -218,9 +290,8 @@ class PersonaEdge:
 class PersonaConnection:
     edges: list[PersonaEdge]
     page_info: PageInfo
-    actor: strawberry.Private[Principal]
-    where: strawberry.Private[pages.PersonaFilter]
+    counter: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="Counted only when asked for.")
     async def total_count(self) -> int:
-        return await pages.count_personas(self.actor, self.where)
+        return await self.counter()

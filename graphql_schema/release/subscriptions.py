@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 from graphql import GraphQLError
 
-from app.personas import drafts
+from app.personas import store
 from app.release.events import PublishEvent
 from graphql_schema import ids
 from graphql_schema.context import Info
@@ -57,7 +57,7 @@ class Subscription:
         wanted = None
         if persona_id is not None:
             wanted = ids.decode_object_id(persona_id, "Persona")
-            if wanted is None or await drafts.get_persona(actor, wanted) is None:
+            if wanted is None or await store.get_persona(actor, wanted) is None:
                 raise GraphQLError("Persona not found.")
         with hub.subscribe() as subscriber:
             async for event in subscriber:

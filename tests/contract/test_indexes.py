@@ -12,6 +12,7 @@ from typing import Any
 
 from app.platform.database import MongoDatabase
 from tests.conftest import CommandLog
+from tests.support.callstart import PREVIEW, READINESS, call_start, templated_persona
 from tests.support.client import (
     CREATE_KEY,
     DELETE,
@@ -29,6 +30,27 @@ from tests.support.client import (
     persona_with_history,
     publish,
     voice_input,
+)
+from tests.support.library import (
+    ADD_SOURCES,
+    DELETE_KB,
+    DELETE_TOOL,
+    KB_USERS,
+    KNOWLEDGE_BASES,
+    PERSONA_TOOLS,
+    READ_KB,
+    READ_TOOL,
+    REMOVE_SOURCE,
+    TOOLS,
+    UPDATE_KB,
+    UPDATE_TOOL,
+    USED_BY,
+    attach,
+    create_knowledge_base,
+    create_tool,
+    function_tool,
+    set_tools,
+    text_source,
 )
 
 PAGE = """
@@ -124,6 +146,64 @@ async def _every_operation(api: GraphQLClient) -> None:
     created = await mutate(api, CREATE_KEY, name="ops", role="VIEWER")
     await mutate(api, REVOKE_KEY, id=created["apiKey"]["id"])
     await mutate(api, DELETE, id=pid)
+    await _tool_operations(api)
+    await _knowledge_operations(api)
+    await _attachment_operations(api)
+
+
+async def _attachment_operations(api: GraphQLClient) -> None:
+    tool = await create_tool(api, name="attached")
+    base = await create_knowledge_base(api, name="Attached")
+    persona = await templated_persona(api, knowledgeBases=[{"knowledgeBaseId": base["id"]}])
+    persona = await set_tools(api, persona, attach(tool))
+    await api.data(READINESS, id=persona["id"])
+    await publish(api, persona)
+    await api.data(PERSONA_TOOLS, id=persona["id"])
+    await call_start(api, persona, variables={"plan": "Pro"})
+    await api.execute(PREVIEW, id=persona["id"], channel="CHAT", variables={"plan": "Pro"})
+    await api.data(USED_BY, id=tool["id"])
+    await mutate(api, DELETE_TOOL, id=tool["id"])  # in use
+
+
+async def _tool_operations(api: GraphQLClient) -> None:
+    tool = await create_tool(api)
+    await create_tool(api, name="get_time")
+    for variables in ({}, {"first": 1}, {"search": "we"}, {"search": "weath"}):
+        page = await api.data(TOOLS, **variables)
+        if variables == {"first": 1}:
+            await api.data(TOOLS, first=1, after=page["tools"]["pageInfo"]["endCursor"])
+    await api.data(READ_TOOL, id=tool["id"])
+    update = {"id": tool["id"], "expectedRevision": 1, "tool": function_tool(timeoutSeconds=9)}
+    await mutate(api, UPDATE_TOOL, **update)
+    await mutate(api, UPDATE_TOOL, **update)  # stale
+    await mutate(api, DELETE_TOOL, id=tool["id"])
+
+
+async def _knowledge_operations(api: GraphQLClient) -> None:
+    base = await create_knowledge_base(api)
+    await create_knowledge_base(api, name="Returns", sources=[text_source(text="30 days.")])
+    kb = base["id"]
+    for variables in ({}, {"first": 1}, {"search": "fa"}, {"search": "desk f"}):
+        page = await api.data(KNOWLEDGE_BASES, **variables)
+        if variables == {"first": 1}:
+            after = page["knowledgeBases"]["pageInfo"]["endCursor"]
+            await api.data(KNOWLEDGE_BASES, first=1, after=after)
+    await api.data(READ_KB, id=kb)
+    await api.data(KB_USERS, id=kb)
+    await api.data("query($id: ID!) { node(id: $id) { id } }", id=kb)
+    rename = {"id": kb, "expectedRevision": 1, "name": "FAQ"}
+    await mutate(api, UPDATE_KB, **rename)
+    await mutate(api, UPDATE_KB, **rename)  # stale
+    added = await mutate(
+        api,
+        ADD_SOURCES,
+        knowledgeBaseId=kb,
+        expectedRevision=2,
+        sources=[text_source(text="New text.")],
+    )
+    source = added["knowledgeBase"]["sources"][0]["id"]
+    await mutate(api, REMOVE_SOURCE, knowledgeBaseId=kb, expectedRevision=3, sourceId=source)
+    await mutate(api, DELETE_KB, id=kb)
 
 
 async def test_no_operation_scans_a_collection(
@@ -156,4 +236,14 @@ async def test_no_operation_scans_a_collection(
         ("update", "api_keys"),
         ("findAndModify", "workspaces"),
         ("find", "workspaces"),
+        ("find", "tools"),
+        ("update", "tools"),
+        ("delete", "tools"),
+        ("find", "knowledge_bases"),
+        ("update", "knowledge_bases"),
+        ("delete", "knowledge_bases"),
+        ("find", "knowledge_texts"),
+        ("update", "knowledge_texts"),
+        ("find", "counters"),
+        ("findAndModify", "counters"),
     } <= checked, checked

@@ -3,6 +3,7 @@
 from enum import StrEnum
 from typing import Any
 
+from beanie import PydanticObjectId
 from pydantic import BaseModel
 
 
@@ -18,6 +19,20 @@ class ToolSpec(BaseModel):
     description: str
     kind: ToolKind = ToolKind.FUNCTION
     url: str
-    parameters: dict[str, Any] | None = None
+    parameters: Any = None  # checked by validation: any JSON may arrive here
     allowed_tools: list[str] | None = None
     timeout_seconds: int = 20
+
+
+class ToolDefinition(BaseModel):
+    """A tool as one snapshot runs it; a published version keeps this copy whatever follows."""
+
+    tool_id: PydanticObjectId
+    revision: int
+    name: str
+    description: str
+    kind: ToolKind
+    url: str
+    parameters_json: str | None = None
+    allowed_tools: list[str] | None = None
+    timeout_seconds: int

@@ -1,0 +1,245 @@
+"""Storing a workspace's knowledge bases: every change one conditional update on
+{workspace, _id, revision} that bumps the revision by one.
+
+Texts go to the text store before the base that refers to them is written, so a stored
+source never names a missing text; a refused write may leave a text no one refers to,
+which costs space and nothing else. Callers check roles; this module knows workspaces,
+not who asks.
+"""
+
+import uuid
+from typing import Any
+
+from beanie import PydanticObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from app.library.errors import DuplicateName, NotFound, RevisionMismatch
+from app.library.knowledge import texts
+from app.library.knowledge.definitions import (
+    KnowledgeBaseChanges,
+    KnowledgeBaseSpec,
+    KnowledgeSource,
+    KnowledgeSourceKind,
+    KnowledgeSourceSpec,
+)
+from app.library.knowledge.documents import KnowledgeBase
+from app.library.knowledge.validation import (
+    check_changes,
+    check_description,
+    check_name,
+    check_sources,
+    stored_name,
+)
+from app.platform.clock import utcnow
+from app.platform.counters import next_seq
+from app.platform.errors import InvalidInput, Problem
+from app.platform.text import Path
+
+LABEL = "Knowledge base"
+SEQ = "knowledge_bases"
+BASE = ("knowledgeBaseId",)
+
+
+def _collection() -> AsyncCollection[dict[str, Any]]:
+    return KnowledgeBase.get_pymongo_collection()
+
+
+def _refuse(problems: list[Problem]) -> None:
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _description(description: str | None) -> str | None:
+    # A blank description says nothing: stored as none at all.
+    if description is None:
+        return None
+    return description.strip() or None
+
+
+async def _new_sources(specs: list[KnowledgeSourceSpec]) -> list[KnowledgeSource]:
+    """The sources as stored, their texts in the text store first."""
+    await texts.store_texts(_collection().database, (s.text for s in specs if s.text is not None))
+    sources = []
+    for spec in specs:
+        text = spec.text or ""
+        hashed = text if spec.kind is KnowledgeSourceKind.TEXT else spec.url or ""
+        sources.append(
+            KnowledgeSource(
+                id=uuid.uuid4().hex,
+                kind=spec.kind,
+                title=spec.title.strip(),
+                url=spec.url,
+                characters=len(text),
+                content_hash=texts.content_hash(hashed),
+            )
+        )
+    return sources
+
+
+async def get_knowledge_base(
+    workspace_id: PydanticObjectId, knowledge_base_id: PydanticObjectId
+) -> KnowledgeBase | None:
+    found = await _collection().find_one({"workspace_id": workspace_id, "_id": knowledge_base_id})
+    return KnowledgeBase.model_validate(found) if found else None
+
+
+async def get_knowledge_bases(
+    workspace_id: PydanticObjectId, knowledge_base_ids: list[PydanticObjectId]
+) -> dict[PydanticObjectId, KnowledgeBase]:
+    """The knowledge bases of the workspace among the ids; others' and deleted ones left out."""
+    if not knowledge_base_ids:
+        return {}
+    # _id alone is what the index serves; the workspace is checked on the few rows found.
+    rows = await _collection().find({"_id": {"$in": list(set(knowledge_base_ids))}}).to_list()
+    bases = (KnowledgeBase.model_validate(row) for row in rows)
+    return {base.id: base for base in bases if base.workspace_id == workspace_id and base.id}
+
+
+async def get_texts(hashes: list[str]) -> dict[str, str]:
+    """Source texts by hash, for sources the caller has already read."""
+    return await texts.get_texts(_collection().database, hashes)
+
+
+async def create_knowledge_base(
+    workspace_id: PydanticObjectId, spec: KnowledgeBaseSpec
+) -> KnowledgeBase:
+    _refuse(
+        check_name(spec.name, ("name",))
+        + check_description(spec.description, ("description",))
+        + check_sources(spec.sources, 0, ("sources",))
+    )
+    collection = _collection()
+    sources = await _new_sources(spec.sources)
+    # A number lost to a refused insert leaves a gap, which pages step over.
+    seq = await next_seq(collection.database, SEQ, workspace_id)
+    base = KnowledgeBase(
+        id=PydanticObjectId(),
+        workspace_id=workspace_id,
+        seq=seq,
+        name=stored_name(spec.name),
+        description=_description(spec.description),
+        sources=sources,
+    )
+    try:
+        await collection.insert_one(base.stored())
+    except DuplicateKeyError:
+        raise DuplicateName(LABEL, ("name",)) from None
+    return base
+
+
+async def _current(
+    workspace_id: PydanticObjectId, knowledge_base_id: PydanticObjectId, expected: int, at: Path
+) -> KnowledgeBase:
+    current = await get_knowledge_base(workspace_id, knowledge_base_id)
+    if current is None:
+        raise NotFound(LABEL, at)
+    if current.revision != expected:
+        raise RevisionMismatch(LABEL, expected, current.revision)
+    return current
+
+
+async def _write(current: KnowledgeBase, fields: dict[str, Any], at: Path) -> KnowledgeBase:
+    """Set `fields` at the next revision, if the base is still at the one read."""
+    written: KnowledgeBase = current.model_copy(
+        update={**fields, "revision": current.revision + 1, "updated_at": utcnow()}
+    )
+    stored = written.stored()
+    names = (*fields, "name_key", "search_grams", "revision", "updated_at")
+    condition = {
+        "workspace_id": current.workspace_id,
+        "_id": current.id,
+        "revision": current.revision,
+    }
+    try:
+        result = await _collection().update_one(
+            condition, {"$set": {name: stored[name] for name in names}}
+        )
+    except DuplicateKeyError:
+        raise DuplicateName(LABEL, ("name",)) from None
+    if result.matched_count:
+        return written
+    assert current.id is not None
+    latest = await get_knowledge_base(current.workspace_id, current.id)
+    if latest is None:
+        raise NotFound(LABEL, at)
+    raise RevisionMismatch(LABEL, current.revision, latest.revision)
+
+
+async def update_knowledge_base(
+    workspace_id: PydanticObjectId,
+    knowledge_base_id: PydanticObjectId,
+    expected_revision: int,
+    changes: KnowledgeBaseChanges,
+) -> KnowledgeBase:
+    """Set the name and description given; the same values again change nothing."""
+    _refuse(check_changes(changes))
+    fields: dict[str, Any] = {}
+    if changes.name is not None:
+        fields["name"] = stored_name(changes.name)
+    if "description" in changes.model_fields_set:
+        fields["description"] = _description(changes.description)
+    current = await _current(workspace_id, knowledge_base_id, expected_revision, ("id",))
+    if all(getattr(current, name) == value for name, value in fields.items()):
+        return current
+    return await _write(current, fields, ("id",))
+
+
+async def add_knowledge_sources(
+    workspace_id: PydanticObjectId,
+    knowledge_base_id: PydanticObjectId,
+    expected_revision: int,
+    specs: list[KnowledgeSourceSpec],
+) -> KnowledgeBase:
+    """Append the sources, after those the base has."""
+    current = await _current(workspace_id, knowledge_base_id, expected_revision, BASE)
+    _refuse(check_sources(specs, len(current.sources), ("sources",)))
+    sources = [*current.sources, *await _new_sources(specs)]
+    return await _write(current, {"sources": sources}, BASE)
+
+
+async def remove_knowledge_source(
+    workspace_id: PydanticObjectId,
+    knowledge_base_id: PydanticObjectId,
+    expected_revision: int,
+    source_id: str,
+) -> KnowledgeBase:
+    """Drop one source; its text stays in the text store for the versions that pin it."""
+    current = await _current(workspace_id, knowledge_base_id, expected_revision, BASE)
+    kept = [source for source in current.sources if source.id != source_id]
+    if len(kept) == len(current.sources):
+        raise NotFound("Knowledge source", ("sourceId",))
+    return await _write(current, {"sources": kept}, BASE)
+
+
+async def guard_knowledge_bases(
+    workspace_id: PydanticObjectId,
+    knowledge_base_ids: list[PydanticObjectId],
+    session: AsyncClientSession,
+) -> bool:
+    """Write each base's guard inside `session`'s transaction; False if one is not there.
+
+    Attaching and deleting both write it, so the two never both commit on a stale read.
+    """
+    for knowledge_base_id in knowledge_base_ids:
+        result = await _collection().update_one(
+            {"workspace_id": workspace_id, "_id": knowledge_base_id},
+            {"$inc": {"guard": 1}},
+            session=session,
+        )
+        if not result.matched_count:
+            return False
+    return True
+
+
+async def remove_knowledge_base(
+    workspace_id: PydanticObjectId,
+    knowledge_base_id: PydanticObjectId,
+    session: AsyncClientSession | None = None,
+) -> bool:
+    """Delete the base; its texts stay (see texts)."""
+    deleted = await _collection().delete_one(
+        {"workspace_id": workspace_id, "_id": knowledge_base_id}, session=session
+    )
+    return deleted.deleted_count == 1

@@ -1,0 +1,168 @@
+"""Storing a workspace's tools: every write one conditional update on {workspace, _id, revision}.
+
+Callers check roles; this module knows workspaces, not who asks.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from beanie import PydanticObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from app.library.errors import DuplicateName, NotFound, RevisionMismatch
+from app.library.tools.definitions import ToolSpec
+from app.library.tools.documents import Tool, spec_fields
+from app.library.tools.validation import check_tool
+from app.platform.clock import utcnow
+from app.platform.counters import last_seq, next_seq
+from app.platform.errors import InvalidInput
+from app.platform.pages import seq_page
+from app.platform.search import first_gram, folded
+from app.platform.text import Path
+
+LABEL = "Tool"
+SEQ = "tools"
+
+
+def _collection() -> AsyncCollection[dict[str, Any]]:
+    return Tool.get_pymongo_collection()
+
+
+def _checked(spec: ToolSpec, path: Path) -> ToolSpec:
+    problems = check_tool(spec, path)
+    if problems:
+        raise InvalidInput(problems)
+    return spec.model_copy(update={"description": spec.description.strip()})
+
+
+async def get_tool(workspace_id: PydanticObjectId, tool_id: PydanticObjectId) -> Tool | None:
+    found = await _collection().find_one({"workspace_id": workspace_id, "_id": tool_id})
+    return Tool.model_validate(found) if found else None
+
+
+async def get_tools(
+    workspace_id: PydanticObjectId, tool_ids: list[PydanticObjectId]
+) -> dict[PydanticObjectId, Tool]:
+    """The tools of the workspace among `tool_ids`; others' and deleted ones are left out."""
+    if not tool_ids:
+        return {}
+    # _id alone is what the index serves; the workspace is checked on the few rows found.
+    rows = await _collection().find({"_id": {"$in": list(set(tool_ids))}}).to_list()
+    tools = (Tool.model_validate(row) for row in rows)
+    return {tool.id: tool for tool in tools if tool.workspace_id == workspace_id and tool.id}
+
+
+async def create_tool(workspace_id: PydanticObjectId, spec: ToolSpec) -> Tool:
+    spec = _checked(spec, ())
+    collection = _collection()
+    # A number lost to a refused insert leaves a gap, which pages step over.
+    seq = await next_seq(collection.database, SEQ, workspace_id)
+    tool = Tool(id=PydanticObjectId(), workspace_id=workspace_id, seq=seq, **spec_fields(spec))
+    try:
+        await collection.insert_one(tool.stored())
+    except DuplicateKeyError:
+        raise DuplicateName(LABEL, ("name",)) from None
+    return tool
+
+
+async def update_tool(
+    workspace_id: PydanticObjectId,
+    tool_id: PydanticObjectId,
+    expected_revision: int,
+    spec: ToolSpec,
+) -> Tool:
+    """Replace the definition; the same definition again changes nothing."""
+    spec = _checked(spec, ("tool",))
+    current = await get_tool(workspace_id, tool_id)
+    if current is None:
+        raise NotFound(LABEL)
+    if current.revision != expected_revision:
+        raise RevisionMismatch(LABEL, expected_revision, current.revision)
+    fields = spec_fields(spec)
+    if all(getattr(current, name) == value for name, value in fields.items()):
+        return current
+    written: Tool = current.model_copy(
+        update={**fields, "revision": current.revision + 1, "updated_at": utcnow()}
+    )
+    stored = written.stored()
+    names = (*fields, "name_key", "search_grams", "revision", "updated_at")
+    condition = {"workspace_id": workspace_id, "_id": tool_id, "revision": expected_revision}
+    try:
+        result = await _collection().update_one(
+            condition, {"$set": {name: stored[name] for name in names}}
+        )
+    except DuplicateKeyError:
+        raise DuplicateName(LABEL, ("tool", "name")) from None
+    if result.matched_count:
+        return written
+    latest = await get_tool(workspace_id, tool_id)
+    if latest is None:
+        raise NotFound(LABEL)
+    raise RevisionMismatch(LABEL, expected_revision, latest.revision)
+
+
+async def guard_tools(
+    workspace_id: PydanticObjectId,
+    tool_ids: list[PydanticObjectId],
+    session: AsyncClientSession,
+) -> bool:
+    """Write each tool's guard inside `session`'s transaction; False if one is not there.
+
+    Attaching and deleting both write it, so the two never both commit on a stale read.
+    """
+    for tool_id in tool_ids:
+        result = await _collection().update_one(
+            {"workspace_id": workspace_id, "_id": tool_id}, {"$inc": {"guard": 1}}, session=session
+        )
+        if not result.matched_count:
+            return False
+    return True
+
+
+async def remove_tool(
+    workspace_id: PydanticObjectId,
+    tool_id: PydanticObjectId,
+    session: AsyncClientSession | None = None,
+) -> bool:
+    deleted = await _collection().delete_one(
+        {"workspace_id": workspace_id, "_id": tool_id}, session=session
+    )
+    return deleted.deleted_count == 1
+
+
+@dataclass(frozen=True)
+class ToolPage:
+    items: list[Tool]
+    has_next: bool
+
+
+def _search(workspace_id: PydanticObjectId, search: str | None) -> tuple[dict[str, Any], Any]:
+    query: dict[str, Any] = {"workspace_id": workspace_id}
+    if not search:
+        return query, lambda row: True
+    needle = folded(search)
+    query["search_grams"] = first_gram(search)
+    return query, lambda row: needle in row["name_key"]
+
+
+async def list_tools(
+    workspace_id: PydanticObjectId, first: int, before_seq: int | None, search: str | None
+) -> ToolPage:
+    """Newest first; `search` is a substring of the name, ignoring case and accents."""
+    collection = _collection()
+    if before_seq is None:
+        before_seq = await last_seq(collection.database, SEQ, workspace_id) + 1
+    upper = before_seq
+    query, keep = _search(workspace_id, search)
+    rows, has_next = await seq_page(collection, query, keep, first, upper)
+    return ToolPage([Tool.model_validate(row) for row in rows], has_next)
+
+
+async def count_tools(workspace_id: PydanticObjectId, search: str | None) -> int:
+    query, keep = _search(workspace_id, search)
+    if not search:
+        return await _collection().count_documents(query)
+    rows = await _collection().find(query, {"name_key": 1}).to_list()
+    return sum(1 for row in rows if keep(row))

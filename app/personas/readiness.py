@@ -1,0 +1,92 @@
+"""What publishing the draft would do, told before anyone presses publish.
+
+Publishing asks the same question here, so readiness and publish never disagree.
+"""
+
+from dataclasses import dataclass
+
+from app.library.catalog import Channel, load_catalog
+from app.personas.documents import Persona, PersonaStatus, Snapshot
+from app.personas.references import pin, same_pins
+from app.personas.templates import used_variables
+from app.personas.validation import publish_problems
+from app.platform.errors import ErrorCode, Problem
+
+
+@dataclass(frozen=True)
+class Readiness:
+    pinned: Snapshot  # the draft as publishing would pin it
+    problems: list[Problem]  # what publishing would refuse with
+    warnings: list[Problem]  # allowed, but probably a mistake
+
+    @property
+    def publishable(self) -> bool:
+        return not self.problems
+
+
+NOTHING_NEW = "The draft equals production: nothing to publish."
+
+
+async def readiness(persona: Persona) -> Readiness:
+    draft = persona.draft
+    pinned, problems = await pin(persona.workspace_id, draft)
+    problems = publish_problems(draft, load_catalog()) + problems
+    production = persona.production
+    if (
+        not problems
+        and production is not None
+        and persona.status is PersonaStatus.PUBLISHED
+        and same_pins(production.snapshot, pinned)
+    ):
+        problems = [Problem(("personaId",), NOTHING_NEW, ErrorCode.NOTHING_TO_PUBLISH)]
+    return Readiness(pinned, problems, warnings(pinned))
+
+
+def _templates(draft: Snapshot) -> list[str]:
+    texts = []
+    for voice in draft.voice_configurations.values():
+        texts += [voice.prompt, voice.first_message or ""]
+    if draft.chat_configuration is not None:
+        texts.append(draft.chat_configuration.prompt)
+    return texts
+
+
+def _channel_warnings(
+    draft: Snapshot, field: str, label: str, channels: list[list[Channel]]
+) -> list[Problem]:
+    configured = {
+        Channel.VOICE: bool(draft.voice_configurations),
+        Channel.CHAT: draft.chat_configuration is not None,
+    }
+    return [
+        Problem(
+            ("draft", field, str(index), "channels"),
+            f"The {label} is attached for {channel}, which the persona has no configuration for.",
+            ErrorCode.CHANNEL_NOT_CONFIGURED,
+        )
+        for index, attached in enumerate(channels)
+        for channel in attached
+        if not configured[channel]
+    ]
+
+
+def warnings(draft: Snapshot) -> list[Problem]:
+    """Allowed but probably a mistake: unused variables, channels the persona lacks, empty bases."""
+    found: list[Problem] = []
+    used = set().union(*(used_variables(text) for text in _templates(draft)))
+    for index, variable in enumerate(draft.variables):
+        if variable.name not in used:
+            message = f"Variable {variable.name!r} is defined but no template uses it."
+            path = ("draft", "variables", str(index), "name")
+            found.append(Problem(path, message, ErrorCode.UNUSED_VARIABLE))
+    found += _channel_warnings(draft, "tools", "tool", [a.channels for a in draft.tools])
+    bases = draft.knowledge_bases
+    found += _channel_warnings(
+        draft, "knowledgeBases", "knowledge base", [a.channels for a in bases]
+    )
+    for index, base in enumerate(bases):
+        if base.definition is not None and not base.definition.sources:
+            message = "The knowledge base has no sources: nothing to retrieve."
+            path = ("draft", "knowledgeBases", str(index), "knowledgeBaseId")
+            found.append(Problem(path, message, ErrorCode.EMPTY_KNOWLEDGE_BASE))
+    return found
