@@ -9,7 +9,7 @@ from graphql_schema.personas.attachment_inputs import (
     KnowledgeBaseAttachmentInput,
     ToolAttachmentInput,
 )
-from graphql_schema.personas.types import FirstSpeaker
+from graphql_schema.personas.snapshots import FirstSpeaker
 from graphql_schema.scalars import Locale
 
 if TYPE_CHECKING:

@@ -14,13 +14,13 @@ from app.personas.variables import InvalidVariables, MissingVariables
 from graphql_schema import ids
 from graphql_schema.arguments import bad_user_input
 from graphql_schema.personas.attachments import KnowledgeBaseAttachment
-from graphql_schema.personas.tools import ToolDefinition
-from graphql_schema.personas.types import (
+from graphql_schema.personas.snapshots import (
     ChatConfiguration,
     VoiceConfiguration,
     chat_or_none,
     voice_or_none,
 )
+from graphql_schema.personas.tools import ToolDefinition
 from graphql_schema.scalars import Locale, query_locale
 
 strawberry.enum(resolution.RolloutArm)
