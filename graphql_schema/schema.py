@@ -31,6 +31,7 @@ from graphql_schema.outage import ServeThroughOutage
 from graphql_schema.personas.attachments import AttachmentMutation
 from graphql_schema.personas.knowledge import KnowledgeBase, KnowledgeQuery
 from graphql_schema.personas.knowledge_mutations import KnowledgeMutation
+from graphql_schema.personas.memory_policy import MemoryPolicyMutation
 from graphql_schema.personas.mutations import PersonaMutation
 from graphql_schema.personas.queries import PersonaQuery
 from graphql_schema.personas.tools import Tool, ToolMutation, ToolQuery
@@ -188,6 +189,7 @@ Mutation = merge_types(
     (
         PersonaMutation,
         VariableMutation,
+        MemoryPolicyMutation,
         AttachmentMutation,
         ToolMutation,
         KnowledgeMutation,

@@ -102,4 +102,9 @@ def changes(production: Snapshot | None, draft: Snapshot) -> list[FieldChange]:
         {variable.name: variable for variable in draft.variables},
         "name",
     )
+    found += _leaves(
+        "memoryPolicy",
+        production.memory_policy if production else None,
+        draft.memory_policy,
+    )
     return found

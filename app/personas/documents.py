@@ -12,6 +12,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from app.library.catalog import Channel
 from app.library.knowledge.definitions import KnowledgeBaseDefinition
 from app.library.tools.definitions import ToolDefinition
+from app.personas.memory_policy import MemoryPolicy
 from app.personas.variables import VariableDefinition
 from app.platform.clock import utcnow
 from app.platform.search import search_grams
@@ -75,18 +76,20 @@ class Snapshot(BaseModel):
     variables: list[VariableDefinition] = Field(default_factory=list)
     tools: list[ToolAttachment] = Field(default_factory=list)
     knowledge_bases: list[KnowledgeBaseAttachment] = Field(default_factory=list)
+    memory_policy: MemoryPolicy = Field(default_factory=MemoryPolicy)
 
     def digest(self) -> str:
         """What the draft says, without the copies publishing pins.
 
-        Lists added since the first release are left out while empty, so that older
-        documents keep their digests.
+        Fields added since the first release are left out while empty or at their default, so
+        that older documents keep their digests (and their status).
         """
         pinned = {"__all__": {"definition"}}
         exclude: dict[str, Any] = {
             "variables": True if not self.variables else set(),
             "tools": pinned if self.tools else True,
             "knowledge_bases": pinned if self.knowledge_bases else True,
+            "memory_policy": True if self.memory_policy == MemoryPolicy() else set(),
         }
         exclude = {name: rule for name, rule in exclude.items() if rule}
         return hashlib.sha256(self.model_dump_json(exclude=exclude).encode()).hexdigest()

@@ -31,6 +31,7 @@ from app.personas.documents import (
     VoiceConfiguration,
 )
 from app.personas.errors import NothingToPublish, PersonaNotFound, VersionNotFound
+from app.personas.memory_policy import MemoryPolicy, check_policy
 from app.personas.reads import get_version
 from app.personas.references import draft_form, guard, missing
 from app.personas.store import refuse, require_persona, write_draft
@@ -182,6 +183,16 @@ async def set_persona_variables(
     refuse(check_variables(variables, ("variables",)))
     persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     return await write_draft(persona, persona.draft.model_copy(update={"variables": variables}))
+
+
+async def set_memory_policy(
+    actor: Principal, persona_id: PydanticObjectId, expected_revision: int, policy: MemoryPolicy
+) -> Persona:
+    """Replace the draft's memory policy; it is kept whether memory is on or off."""
+    actor.require(Role.EDITOR)
+    refuse(check_policy(policy, ("policy",)))
+    persona = await require_persona(actor, persona_id, expected_revision, "personaId")
+    return await write_draft(persona, persona.draft.model_copy(update={"memory_policy": policy}))
 
 
 async def delete_persona(actor: Principal, persona_id: PydanticObjectId) -> None:

@@ -17,6 +17,10 @@ class ErrorCode(StrEnum):
     DUPLICATE_NAME = "DUPLICATE_NAME"
     INVALID_TEMPLATE = "INVALID_TEMPLATE"
     IN_USE = "IN_USE"
+    # recordConversation for a version with memory off: nothing stored.
+    MEMORY_DISABLED = "MEMORY_DISABLED"
+    # A knowledge source's URL could not be fetched; the message says why.
+    FETCH_FAILED = "FETCH_FAILED"
     # Readiness warnings: allowed, probably a mistake.
     UNUSED_VARIABLE = "UNUSED_VARIABLE"
     CHANNEL_NOT_CONFIGURED = "CHANNEL_NOT_CONFIGURED"

@@ -11,6 +11,7 @@ from graphql_schema.scalars import Locale, query_locale
 
 if TYPE_CHECKING:
     from graphql_schema.personas.attachments import KnowledgeBaseAttachment, ToolAttachment
+    from graphql_schema.personas.memory_policy import MemoryPolicy
     from graphql_schema.personas.variables import VariableDefinition
 
 strawberry.enum(documents.FirstSpeaker)
@@ -92,6 +93,15 @@ class PersonaSnapshot:
     @strawberry.field
     def memory(self) -> bool:
         return self.snapshot.memory
+
+    @strawberry.field(description="Versioned like every field; used only when memory is true.")
+    def memory_policy(
+        self,
+    ) -> Annotated["MemoryPolicy", strawberry.lazy("graphql_schema.personas.memory_policy")]:
+        # Imported here: that module's mutation returns the Persona built on this type.
+        from graphql_schema.personas.memory_policy import MemoryPolicy
+
+        return MemoryPolicy.from_document(self.snapshot.memory_policy)
 
     @strawberry.field
     def voice_configurations(self) -> list[VoiceConfiguration]:

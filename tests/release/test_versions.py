@@ -189,6 +189,7 @@ async def test_everything_is_a_change_before_the_first_publish(api: GraphQLClien
         "voiceConfigurations[en-US]",
         "voiceConfigurations[ar-AE]",
         "chatConfiguration",
+        "memoryPolicy",
     }
     assert changes["name"] == (None, '"Sales"')
     assert changes["memory"] == (None, "false")
@@ -215,7 +216,14 @@ async def test_everything_is_a_change_before_the_first_publish(api: GraphQLClien
 async def test_minimal_draft_changes_before_the_first_publish(api: GraphQLClient) -> None:
     persona = await succeed(api, CREATE, name="Bare", memory=True)
 
-    assert change_map(persona) == {"name": (None, '"Bare"'), "memory": (None, "true")}
+    assert change_map(persona) == {
+        "name": (None, '"Bare"'),
+        "memory": (None, "true"),
+        "memoryPolicy": (
+            None,
+            '{"recallConversations": 5, "retentionDays": 365, "scope": "PERSONA"}',
+        ),
+    }
 
 
 async def test_no_changes_right_after_publishing(api: GraphQLClient) -> None:
