@@ -72,12 +72,11 @@ async def _published(admin: GraphQLClient) -> dict[str, Any]:
         "expectedRevision": persona["revision"],
         "knowledgeBases": [{"knowledgeBaseId": base["id"]}],
     }
-    persona = (await admin.ok(SET_KNOWLEDGE_BASES, "setPersonaKnowledgeBases", input=attached))[
-        "persona"
-    ]
-    publish = {"personaId": persona["id"], "expectedRevision": persona["revision"]}
+    payload = await admin.ok(SET_KNOWLEDGE_BASES, "setPersonaKnowledgeBases", input=attached)
+    published: dict[str, Any] = payload["persona"]
+    publish = {"personaId": published["id"], "expectedRevision": published["revision"]}
     await admin.ok(PUBLISH, "publishPersona", input=publish)
-    return persona
+    return published
 
 
 async def _state(database: MongoDatabase) -> dict[str, list[dict[str, Any]]]:
