@@ -157,6 +157,10 @@ def _may_use(
         return False
     if operation is not None and not allowed(role, operation):
         return False
+    # A fragment on a library type reads it wherever an interface lets it be spread.
+    selected_on = TYPES.get(parent.name)
+    if selected_on is not None and not allowed(role, selected_on):
+        return False
     returned = TYPES.get(get_named_type(field.type).name)
     return returned is None or allowed(role, returned)
 
