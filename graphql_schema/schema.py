@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext
 
 from app.platform.requestlog import current_request
 from graphql_schema.access.keys import ApiKeyMutation, ApiKeyQuery
+from graphql_schema.access.permissions import GuardRoles
 from graphql_schema.fanout import SharedEventExecution
 from graphql_schema.library.queries import LibraryQuery
 from graphql_schema.library.types import LanguageModel, Voice
@@ -208,6 +209,7 @@ def build_schema(introspection: bool = True) -> PersonaSchema:
         LimitDocuments,
         CachedParsing,
         CachedValidation,
+        GuardRoles,  # after CachedValidation: it checks documents that validated
     ]
     if not introspection:
         extensions.append(DisableIntrospection)

@@ -16,6 +16,7 @@ from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
 from app.access.documents import ApiKey, Workspace
+from app.access.permissions import Operation, require
 from app.access.principal import Principal, Role
 from app.access.principals import principals
 from app.platform.clock import utcnow
@@ -91,17 +92,17 @@ async def _look_up(prefix: str, secret: str) -> Principal | None:
 
 
 async def create_api_key(actor: Principal, name: str, role: Role) -> IssuedKey:
-    actor.require(Role.ADMIN)
+    require(actor, Operation.MANAGE_API_KEYS)
     return await issue_key(actor.workspace_id, name, role)
 
 
 async def list_api_keys(actor: Principal) -> list[ApiKey]:
-    actor.require(Role.ADMIN)
+    require(actor, Operation.READ_API_KEYS)
     return await ApiKey.find(ApiKey.workspace_id == actor.workspace_id).sort("created_at").to_list()
 
 
 async def revoke_api_key(actor: Principal, key_id: PydanticObjectId) -> ApiKey:
-    actor.require(Role.ADMIN)
+    require(actor, Operation.MANAGE_API_KEYS)
     # By _id alone, the one index the embedded database serves this from; the workspace is
     # checked here, so another workspace's key looks like a missing one.
     key = await ApiKey.find_one({"_id": key_id})

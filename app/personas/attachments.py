@@ -2,7 +2,8 @@
 
 from beanie import PydanticObjectId
 
-from app.access.principal import Principal, Role
+from app.access.permissions import Operation, require
+from app.access.principal import Principal
 from app.personas.choices import (
     KnowledgeBaseChoice,
     ToolChoice,
@@ -23,7 +24,7 @@ async def set_persona_tools(
     choices: list[ToolChoice],
 ) -> Persona:
     """Replace the draft's tools, in the order given."""
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_DRAFT)
     refuse(check_tools(choices))
     persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     draft = persona.draft.model_copy(update={"tools": tool_attachments(choices)})
@@ -38,7 +39,7 @@ async def set_persona_knowledge_bases(
     choices: list[KnowledgeBaseChoice],
 ) -> Persona:
     """Replace the draft's knowledge bases, in the order given."""
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_DRAFT)
     refuse(check_knowledge_bases(choices))
     persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     bases = knowledge_base_attachments(choices)

@@ -12,7 +12,8 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from app.access.documents import Workspace
-from app.access.principal import Principal, Role
+from app.access.permissions import Operation, require
+from app.access.principal import Principal
 from app.library.catalog import load_catalog
 from app.library.locales import InvalidLocale, canonical_locale
 from app.personas.choices import (
@@ -54,7 +55,7 @@ class NewPersona:
 
 
 async def create_persona(actor: Principal, spec: NewPersona) -> Persona:
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_DRAFT)
     catalog = load_catalog()
     name, problems = check_name(spec.name, ("name",), "Name", MAX_NAME)
     voices, found = check_voices(list(spec.voice_configurations), ("voiceConfigurations",), catalog)
@@ -110,7 +111,7 @@ async def update_persona(
     name: str | None = None,
     memory: bool | None = None,
 ) -> Persona:
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_DRAFT)
     changes: dict[str, Any] = {}
     if name is not None:
         changes["name"], problems = check_name(name, ("name",), "Name", MAX_NAME)
@@ -128,7 +129,7 @@ async def set_voice_configuration(
     config: VoiceConfiguration,
 ) -> Persona:
     """Add the configuration for its locale, or replace the one already there."""
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_DRAFT)
     config, problems = check_voice(config, ("configuration",), load_catalog())
     refuse(problems)
     persona = await require_persona(actor, persona_id, expected_revision, "personaId")
@@ -141,7 +142,7 @@ async def set_voice_configuration(
 async def remove_voice_configuration(
     actor: Principal, persona_id: PydanticObjectId, expected_revision: int, locale: str
 ) -> Persona:
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_DRAFT)
     try:
         locale = canonical_locale(locale)
     except InvalidLocale as exc:
@@ -163,7 +164,7 @@ async def set_chat_configuration(
     config: ChatConfiguration | None,
 ) -> Persona:
     """Set the chat configuration; None removes it."""
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_DRAFT)
     if config is not None:
         refuse(check_chat(config, ("configuration",), load_catalog()))
     persona = await require_persona(actor, persona_id, expected_revision, "personaId")
@@ -179,7 +180,7 @@ async def set_persona_variables(
     variables: list[VariableDefinition],
 ) -> Persona:
     """Replace the draft's variables with this list, in its order."""
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_DRAFT)
     refuse(check_variables(variables, ("variables",)))
     persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     return await write_draft(persona, persona.draft.model_copy(update={"variables": variables}))
@@ -197,7 +198,7 @@ async def set_memory_policy(
 
 async def delete_persona(actor: Principal, persona_id: PydanticObjectId) -> None:
     """Delete the persona and its published history, together."""
-    actor.require(Role.EDITOR)
+    require(actor, Operation.DELETE_PERSONA)
     personas = Persona.get_pymongo_collection()
     versions = PersonaVersion.get_pymongo_collection()
     workspaces = Workspace.get_pymongo_collection()
@@ -220,7 +221,7 @@ async def discard_draft(
     actor: Principal, persona_id: PydanticObjectId, expected_revision: int
 ) -> Persona:
     """Make the draft production again."""
-    actor.require(Role.PUBLISHER)
+    require(actor, Operation.DISCARD_DRAFT)
     persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     if persona.production is None:
         raise NothingToPublish(
@@ -233,7 +234,7 @@ async def restore_persona_version(
     actor: Principal, persona_id: PydanticObjectId, expected_revision: int, version: int
 ) -> Persona:
     """Make the draft a copy of a published version; production is untouched."""
-    actor.require(Role.PUBLISHER)
+    require(actor, Operation.RESTORE_VERSION)
     persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     found = await get_version(persona_id, version)
     if found is None:

@@ -11,7 +11,8 @@ from typing import Any
 from beanie import PydanticObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from app.access.principal import Principal, Role
+from app.access.permissions import Operation, require
+from app.access.principal import Principal
 from app.library.errors import NotFound
 from app.library.knowledge import pages, store
 from app.library.knowledge.definitions import (
@@ -59,7 +60,7 @@ async def source_texts(hashes: list[str]) -> list[str | None]:
 
 
 async def create_knowledge_base(actor: Principal, spec: KnowledgeBaseSpec) -> KnowledgeBase:
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_KNOWLEDGE_BASES)
     return await store.create_knowledge_base(actor.workspace_id, spec)
 
 
@@ -69,7 +70,7 @@ async def update_knowledge_base(
     expected_revision: int,
     changes: KnowledgeBaseChanges,
 ) -> KnowledgeBase:
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_KNOWLEDGE_BASES)
     return await store.update_knowledge_base(
         actor.workspace_id, knowledge_base_id, expected_revision, changes
     )
@@ -81,7 +82,7 @@ async def add_knowledge_sources(
     expected_revision: int,
     sources: list[KnowledgeSourceSpec],
 ) -> KnowledgeBase:
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_KNOWLEDGE_BASES)
     return await store.add_knowledge_sources(
         actor.workspace_id, knowledge_base_id, expected_revision, sources
     )
@@ -90,14 +91,14 @@ async def add_knowledge_sources(
 async def remove_knowledge_source(
     actor: Principal, knowledge_base_id: PydanticObjectId, expected_revision: int, source_id: str
 ) -> KnowledgeBase:
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_KNOWLEDGE_BASES)
     return await store.remove_knowledge_source(
         actor.workspace_id, knowledge_base_id, expected_revision, source_id
     )
 
 
 async def delete_knowledge_base(actor: Principal, knowledge_base_id: PydanticObjectId) -> None:
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_KNOWLEDGE_BASES)
     personas = Persona.get_pymongo_collection()
 
     async def remove(session: AsyncClientSession) -> None:

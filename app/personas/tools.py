@@ -11,7 +11,8 @@ from typing import Any
 from beanie import PydanticObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from app.access.principal import Principal, Role
+from app.access.permissions import Operation, require
+from app.access.principal import Principal
 from app.library.errors import NotFound
 from app.library.tools import store
 from app.library.tools.definitions import ToolSpec
@@ -53,19 +54,19 @@ async def count_tools(actor: Principal, search: str | None) -> int:
 
 
 async def create_tool(actor: Principal, spec: ToolSpec) -> Tool:
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_TOOLS)
     return await store.create_tool(actor.workspace_id, spec)
 
 
 async def update_tool(
     actor: Principal, tool_id: PydanticObjectId, expected_revision: int, spec: ToolSpec
 ) -> Tool:
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_TOOLS)
     return await store.update_tool(actor.workspace_id, tool_id, expected_revision, spec)
 
 
 async def delete_tool(actor: Principal, tool_id: PydanticObjectId) -> None:
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_TOOLS)
     personas = Persona.get_pymongo_collection()
 
     async def remove(session: AsyncClientSession) -> None:

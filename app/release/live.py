@@ -5,6 +5,7 @@ from datetime import datetime
 
 from beanie import PydanticObjectId
 
+from app.access.permissions import Operation, require
 from app.access.principal import Principal
 from app.personas.reads import find_persona
 from app.personas.resolution import CallStart, Resolution, check_environment, resolve
@@ -28,6 +29,7 @@ async def live_configuration(
 
     Raises UnknownEnvironment, and what `resolve` raises when the values cannot render.
     """
+    require(actor, Operation.LIVE_CONFIGURATION)
     check_environment(call)
     stale_since = None
     if productions is not None:

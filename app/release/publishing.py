@@ -12,7 +12,8 @@ import random
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from app.access.principal import Principal, Role
+from app.access.permissions import Operation, require
+from app.access.principal import Principal
 from app.personas.documents import Persona, PersonaVersion, Snapshot
 from app.personas.errors import (
     Contended,
@@ -59,7 +60,7 @@ async def publish_persona(
     actor: Principal, persona_id: PydanticObjectId, expected_revision: int, note: str | None
 ) -> tuple[Persona, PersonaVersion]:
     """Make the draft at `expected_revision` the next production version."""
-    actor.require(Role.PUBLISHER)
+    require(actor, Operation.PUBLISH)
     refuse(check_note(note, ("note",)))
     for _ in range(ATTEMPTS):
         persona = await require_persona(actor, persona_id, expected_revision, "personaId")
@@ -85,7 +86,7 @@ async def rollback_persona(
 
     The emergency path: it needs no expected revision, since draft edits don't matter to it.
     """
-    actor.require(Role.PUBLISHER)
+    require(actor, Operation.ROLLBACK)
     refuse(check_note(note, ("note",)))
     target = await get_version(persona_id, version)
     for _ in range(ATTEMPTS):

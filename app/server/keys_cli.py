@@ -26,7 +26,12 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
     )
     create = keys.add_parser("create", help="make a key and print it once")
     create.add_argument("--workspace", required=True, help="workspace name (made if new)")
-    create.add_argument("--role", required=True, choices=[role.value for role in Role])
+    create.add_argument(
+        "--role",
+        required=True,
+        choices=[role.value for role in Role],
+        help="VIEWER < EDITOR < PUBLISHER < ADMIN, or RUNTIME: an agent runtime's call starts",
+    )
     create.add_argument("--name", required=True, help="who or what uses the key")
     listing = keys.add_parser("list", help="list keys (never the keys themselves)")
     listing.add_argument("--workspace", help="only this workspace")

@@ -12,7 +12,13 @@ from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError, attempt
 
-strawberry.enum(Role, description="Each role may do everything the roles before it may.")
+strawberry.enum(
+    Role,
+    description=(
+        "VIEWER < EDITOR < PUBLISHER < ADMIN, each with the rights of the ones before it. "
+        "RUNTIME stands beside them: the key of an agent runtime, for call starts only."
+    ),
+)
 
 
 @strawberry.type(description="A key's public record; the key itself is shown only at creation.")
@@ -69,7 +75,7 @@ class ApiKeyQuery:
         try:
             found = await keys.list_api_keys(info.context.actor)
         except Forbidden as error:
-            raise GraphQLError(str(error)) from None
+            raise GraphQLError(str(error), extensions={"code": "FORBIDDEN"}) from None
         return [ApiKey.from_document(key) for key in found]
 
 

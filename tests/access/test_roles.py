@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.access.principal import Role
+from app.access.principal import LADDER, Role
 from app.platform.database import MongoDatabase
 from tests.conftest import ClientFactory
 from tests.support.client import (
@@ -53,7 +53,7 @@ query($id: ID!) {
 }
 """
 
-ROLES = list(Role)
+ROLES = list(LADDER)  # RUNTIME, beside the ladder, is tests/access/test_runtime.py
 
 
 @dataclass
