@@ -190,7 +190,7 @@ async def set_memory_policy(
     actor: Principal, persona_id: PydanticObjectId, expected_revision: int, policy: MemoryPolicy
 ) -> Persona:
     """Replace the draft's memory policy; it is kept whether memory is on or off."""
-    actor.require(Role.EDITOR)
+    require(actor, Operation.EDIT_DRAFT)
     refuse(check_policy(policy, ("policy",)))
     persona = await require_persona(actor, persona_id, expected_revision, "personaId")
     return await write_draft(persona, persona.draft.model_copy(update={"memory_policy": policy}))

@@ -52,7 +52,6 @@ MEMORY = {
     "Query.erasureReceipts is missing",
     "Mutation.recordConversation is missing",
     "Mutation.forgetContact is missing",
-    "Role.RUNTIME is missing",
     "type ConversationMemory is missing",
     "type ContactMemory is missing",
     "type RecordConversationInput is missing",

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from app.access.principal import Role
+from app.access.principal import LADDER, Role
 from app.personas.documents import Snapshot, VoiceConfiguration
 from app.personas.memory_policy import MemoryPolicy, MemoryScope
 from app.personas.variables import VariableDefinition
@@ -176,7 +176,7 @@ async def test_an_unknown_persona_is_not_found(api: GraphQLClient) -> None:
     assert errors_of(payload) == [("NOT_FOUND", ["personaId"])]
 
 
-@pytest.mark.parametrize("role", list(Role), ids=str)
+@pytest.mark.parametrize("role", LADDER, ids=str)
 async def test_editors_and_above_set_the_policy(
     client_for: ClientFactory, database: MongoDatabase, role: Role
 ) -> None:
