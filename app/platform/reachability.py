@@ -9,6 +9,8 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import datetime
 
 from app.platform.clock import utcnow
@@ -20,6 +22,19 @@ INTERVAL_SECONDS = 0.5
 PING_TIMEOUT_SECONDS = 1.0
 # A busy database may miss one ping; requests that find it gone say so at once (failed()).
 MISSES_BEFORE_DOWN = 2
+
+# Set while a request runs on the short time limit of a known outage (app.platform.outage).
+_during_outage: ContextVar[bool] = ContextVar("during_outage", default=False)
+
+
+@contextlib.contextmanager
+def begun_during_outage() -> Iterator[None]:
+    """Marks the request run inside as one that began while the database was known down."""
+    token = _during_outage.set(True)
+    try:
+        yield
+    finally:
+        _during_outage.reset(token)
 
 
 class DatabaseMonitor:
@@ -47,7 +62,15 @@ class DatabaseMonitor:
         return 0.0 if self._down_at is None else time.monotonic() - self._down_at
 
     def failed(self) -> None:
-        """A request found the database unreachable: believe it until the next ping answers."""
+        """A request found the database unreachable: believe it until the next ping answers.
+
+        Unless the request began during the outage: it says nothing the monitor did not
+        know, and if a ping has seen the database back since, the ping is the newer news.
+        Believed, such requests would declare the outage again each time it ends, and keep
+        the requests after them on the outage's short limit, which a loaded database misses.
+        """
+        if _during_outage.get():
+            return
         if self._down_at is None:
             self._down_at, self.down_since = time.monotonic(), utcnow()
             logger.error("the database is unreachable; requests that need it get 503")
