@@ -23,18 +23,18 @@ PING_TIMEOUT_SECONDS = 1.0
 # A busy database may miss one ping; requests that find it gone say so at once (failed()).
 MISSES_BEFORE_DOWN = 2
 
-# Set while a request runs on the short time limit of a known outage (app.platform.outage).
-_during_outage: ContextVar[bool] = ContextVar("during_outage", default=False)
+# When the request being served began (monotonic); set by app.platform.outage.
+_began: ContextVar[float | None] = ContextVar("request_began", default=None)
 
 
 @contextlib.contextmanager
-def begun_during_outage() -> Iterator[None]:
-    """Marks the request run inside as one that began while the database was known down."""
-    token = _during_outage.set(True)
+def request_begins() -> Iterator[None]:
+    """Within: a request that began now, so that the monitor can date what it reports."""
+    token = _began.set(time.monotonic())
     try:
         yield
     finally:
-        _during_outage.reset(token)
+        _began.reset(token)
 
 
 class DatabaseMonitor:
@@ -49,6 +49,7 @@ class DatabaseMonitor:
         self.timeout = timeout
         self.down_since: datetime | None = None  # wall clock, for people and responses
         self._down_at: float | None = None  # monotonic, for durations
+        self._back_at: float | None = None  # monotonic, when a ping last saw it come back
         self._misses = 0
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -64,12 +65,13 @@ class DatabaseMonitor:
     def failed(self) -> None:
         """A request found the database unreachable: believe it until the next ping answers.
 
-        Unless the request began during the outage: it says nothing the monitor did not
-        know, and if a ping has seen the database back since, the ping is the newer news.
-        Believed, such requests would declare the outage again each time it ends, and keep
-        the requests after them on the outage's short limit, which a loaded database misses.
+        Unless the request began before a ping saw the database come back: what it met was
+        the outage that ended, and the ping is the newer news. Believed, such requests would
+        declare the outage again each time it ends, and keep the requests after them on the
+        outage's short limit, which a loaded database misses, so it never ends for them.
         """
-        if _during_outage.get():
+        began = _began.get()
+        if began is not None and self._back_at is not None and began < self._back_at:
             return
         if self._down_at is None:
             self._down_at, self.down_since = time.monotonic(), utcnow()
@@ -79,6 +81,7 @@ class DatabaseMonitor:
         if self._down_at is not None:
             logger.warning("the database answers again after %.1fs", self.down_for())
             self._down_at = self.down_since = None
+            self._back_at = time.monotonic()
 
     async def check(self) -> bool:
         reachable = await is_reachable(self.database, self.timeout)
