@@ -14,7 +14,7 @@ import pymongo
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.platform.database import is_unavailable
-from app.platform.reachability import DatabaseMonitor
+from app.platform.reachability import DatabaseMonitor, request_begins
 from app.platform.requestlog import current_request
 
 logger = logging.getLogger(__name__)
@@ -72,17 +72,20 @@ class OutageMiddleware:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        try:
-            if monitor is not None and not monitor.reachable:
-                with pymongo.timeout(FAST_FAIL_SECONDS):
+        with request_begins():
+            try:
+                if monitor is not None and not monitor.reachable:
+                    with pymongo.timeout(FAST_FAIL_SECONDS):
+                        await self.app(scope, receive, send_tracked)
+                else:
                     await self.app(scope, receive, send_tracked)
-            else:
-                await self.app(scope, receive, send_tracked)
-        except Exception as error:
-            if started or not is_unavailable(error):
-                raise
-            if monitor is not None:
-                monitor.failed()
-            # The driver's message lists the topology, nothing of the request: the type is enough.
-            logger.warning("answered 503, the database is unreachable: %s", type(error).__name__)
-            await send_unavailable(send)
+            except Exception as error:
+                if started or not is_unavailable(error):
+                    raise
+                if monitor is not None:
+                    monitor.failed()
+                # The driver's message lists the topology, nothing of the request: the type will do.
+                logger.warning(
+                    "answered 503, the database is unreachable: %s", type(error).__name__
+                )
+                await send_unavailable(send)

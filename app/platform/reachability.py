@@ -9,6 +9,8 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import datetime
 
 from app.platform.clock import utcnow
@@ -20,6 +22,19 @@ INTERVAL_SECONDS = 0.5
 PING_TIMEOUT_SECONDS = 1.0
 # A busy database may miss one ping; requests that find it gone say so at once (failed()).
 MISSES_BEFORE_DOWN = 2
+
+# When the request being served began (monotonic); set by app.platform.outage.
+_began: ContextVar[float | None] = ContextVar("request_began", default=None)
+
+
+@contextlib.contextmanager
+def request_begins() -> Iterator[None]:
+    """Within: a request that began now, so that the monitor can date what it reports."""
+    token = _began.set(time.monotonic())
+    try:
+        yield
+    finally:
+        _began.reset(token)
 
 
 class DatabaseMonitor:
@@ -34,6 +49,7 @@ class DatabaseMonitor:
         self.timeout = timeout
         self.down_since: datetime | None = None  # wall clock, for people and responses
         self._down_at: float | None = None  # monotonic, for durations
+        self._back_at: float | None = None  # monotonic, when a ping last saw it come back
         self._misses = 0
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -47,7 +63,16 @@ class DatabaseMonitor:
         return 0.0 if self._down_at is None else time.monotonic() - self._down_at
 
     def failed(self) -> None:
-        """A request found the database unreachable: believe it until the next ping answers."""
+        """A request found the database unreachable: believe it until the next ping answers.
+
+        Unless the request began before a ping saw the database come back: what it met was
+        the outage that ended, and the ping is the newer news. Believed, such requests would
+        declare the outage again each time it ends, and keep the requests after them on the
+        outage's short limit, which a loaded database misses, so it never ends for them.
+        """
+        began = _began.get()
+        if began is not None and self._back_at is not None and began < self._back_at:
+            return
         if self._down_at is None:
             self._down_at, self.down_since = time.monotonic(), utcnow()
             logger.error("the database is unreachable; requests that need it get 503")
@@ -56,6 +81,7 @@ class DatabaseMonitor:
         if self._down_at is not None:
             logger.warning("the database answers again after %.1fs", self.down_for())
             self._down_at = self.down_since = None
+            self._back_at = time.monotonic()
 
     async def check(self) -> bool:
         reachable = await is_reachable(self.database, self.timeout)

@@ -1,12 +1,18 @@
-"""Multi-document transactions, retried a few times when the driver calls a failure transient.
+"""Multi-document transactions, retried when the driver calls a failure transient.
 
 PyMongo's `with_transaction` retries for up to 120 seconds and then raises the driver's
-error, which a request can only answer as "Unexpected error."; here the attempts are few,
-backed off with jitter so contenders do not collide in lockstep, and running out of them is
-a refusal the caller can act on. The retry rules are the driver's (the convenient-transaction
-specification): TransientTransactionError reruns the whole transaction, and
-UnknownTransactionCommitResult retries only the commit, which is idempotent, since the
-transaction may already have been applied and running it again could apply it twice.
+error, which a request can only answer as "Unexpected error."; here the attempts are
+bounded, backed off with jitter so contenders do not collide in lockstep, and running out of
+them is a refusal the caller can act on. The retry rules are the driver's (the
+convenient-transaction specification): TransientTransactionError reruns the whole
+transaction, and UnknownTransactionCommitResult retries only the commit, which is
+idempotent, since the transaction may already have been applied and running it again could
+apply it twice.
+
+The driver labels network errors in a transaction transient as well, since another attempt
+may reach a new primary; but a database that stays unreachable is an outage, not a
+conflict: the last such error reaches the caller, which answers 503 DATABASE_UNAVAILABLE
+(app.platform.outage), and a timeout does so at once, since the request's time is spent.
 """
 
 import asyncio
@@ -16,15 +22,20 @@ from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import PyMongoError, ServerSelectionTimeoutError
+from pymongo.errors import PyMongoError
 
+from app.platform.database import is_unavailable
 from app.platform.errors import DomainError, ErrorCode, Problem
 
 T = TypeVar("T")
 
-ATTEMPTS = 10
+# Every conflict means a contender committed, but not which one waited longest: under load,
+# six creates on one workspace lose about two races in three, so ten attempts starved about
+# one create in a hundred, while thirty starve about one in a few hundred thousand.
+ATTEMPTS = 30
 FIRST_BACK_OFF = 0.01  # seconds; doubled with every attempt up to MAX_BACK_OFF
-MAX_BACK_OFF = 0.5
+# Low enough that a long-waiting contender still competes with newcomers, which do not wait.
+MAX_BACK_OFF = 0.25
 TRANSIENT = "TransientTransactionError"
 UNKNOWN_COMMIT = "UnknownTransactionCommitResult"
 WRITE_CONFLICT = 112  # the code a write conflict carries, even without its label
@@ -41,36 +52,47 @@ CONFLICTED = "Concurrent writes kept conflicting with this one; nothing was chan
 UNCONFIRMED = "The database did not confirm this write; it may have been applied: reload first."
 
 
-def _is_transient(error: PyMongoError) -> bool:
-    # No server to select already waited out the driver's timeout: another attempt would
-    # only wait again, and the caller answers that the database is unavailable.
-    if isinstance(error, ServerSelectionTimeoutError):
+def _retryable(error: PyMongoError, label: str) -> bool:
+    """Whether another attempt may succeed where `error` (labelled `label`) failed."""
+    # A timeout (no server selected in time, or the request's time limit spent) would only
+    # be waited out again, or fail at once: the caller answers that the database is gone.
+    if error.timeout:
         return False
-    code = getattr(error, "code", None)
-    return error.has_error_label(TRANSIENT) or code == WRITE_CONFLICT
+    return error.has_error_label(label) or (
+        label == TRANSIENT and getattr(error, "code", None) == WRITE_CONFLICT
+    )
+
+
+def _refusal(last: PyMongoError | None, path: tuple[str, ...], message: str) -> Exception:
+    """What running out of attempts raises: the outage, if that is what the last one met."""
+    if last is not None and is_unavailable(last):
+        return last
+    return Contended(path, message)
 
 
 async def _back_off(attempt: int) -> None:
     await asyncio.sleep(random.uniform(0, min(FIRST_BACK_OFF * 2**attempt, MAX_BACK_OFF)))
 
 
-async def _commit(session: AsyncClientSession, attempts: int, path: tuple[str, ...]) -> bool:
-    """Commit; False when the transaction must run again from the start."""
+async def _commit(
+    session: AsyncClientSession, attempts: int, path: tuple[str, ...]
+) -> PyMongoError | None:
+    """Commit; the conflict that means the transaction must run again, None once committed."""
+    last: PyMongoError | None = None
     for attempt in range(attempts):
         if attempt:
             await _back_off(attempt)
         try:
             await session.commit_transaction()
-            return True
+            return None
         except PyMongoError as error:
-            if error.has_error_label(UNKNOWN_COMMIT):
-                if isinstance(error, ServerSelectionTimeoutError):
-                    raise
+            if _retryable(error, UNKNOWN_COMMIT):
+                last = error
                 continue
-            if _is_transient(error):
-                return False
+            if _retryable(error, TRANSIENT):
+                return error
             raise
-    raise Contended(path, UNCONFIRMED)
+    raise _refusal(last, path, UNCONFIRMED)
 
 
 async def run_transaction(
@@ -85,8 +107,9 @@ async def run_transaction(
     `fn` may run several times, so it must do nothing outside the session but compute. A
     DomainError it raises aborts the transaction and reaches the caller as it is; so does any
     error the driver does not call transient. After `attempts` transient failures the
-    refusal is `Contended` at `path`.
+    refusal is `Contended` at `path`, or the driver's error if the database was unreachable.
     """
+    last: PyMongoError | None = None
     async with client.start_session() as session:
         for attempt in range(attempts):
             if attempt:
@@ -97,11 +120,13 @@ async def run_transaction(
             except BaseException as error:
                 if session.in_transaction:
                     await session.abort_transaction()
-                if isinstance(error, PyMongoError) and _is_transient(error):
+                if isinstance(error, PyMongoError) and _retryable(error, TRANSIENT):
+                    last = error
                     continue
                 raise
             if not session.in_transaction:  # fn ended the transaction itself
                 return result
-            if await _commit(session, attempts, path):
+            last = await _commit(session, attempts, path)
+            if last is None:
                 return result
-    raise Contended(path, CONFLICTED)
+    raise _refusal(last, path, CONFLICTED)

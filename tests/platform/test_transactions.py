@@ -5,12 +5,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pymongo
 import pytest
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from app.access.principal import Role
-from app.platform.database import MongoDatabase
+from app.platform.database import MongoDatabase, is_unavailable
 from app.platform.errors import DomainError, ErrorCode, InvalidInput, Problem
 from app.platform.transactions import Contended, run_transaction
 from tests.conftest import ClientFactory
@@ -136,6 +137,27 @@ async def test_an_error_that_is_not_transient_is_not_retried(database: MongoData
 
     assert calls == 1
     assert await database["things"].find({}).to_list() == [{"_id": 1}]
+
+
+async def test_a_commit_the_request_has_no_time_left_for_is_the_outage_not_a_conflict(
+    database: MongoDatabase,
+) -> None:
+    # The outage's short limit (app.platform.outage) spent before the commit: every commit
+    # attempt fails at once, unconfirmed, which ten retries used to turn into Contended.
+    calls = 0
+
+    async def outlast(session: AsyncClientSession) -> None:
+        nonlocal calls
+        calls += 1
+        await database["things"].insert_one({"_id": 1}, session=session)
+        await asyncio.sleep(0.6)
+
+    with pytest.raises(PyMongoError) as raised, pymongo.timeout(0.5):
+        await run_transaction(database.client, outlast)
+
+    assert is_unavailable(raised.value), raised.value
+    assert calls == 1
+    assert await database["things"].count_documents({}) == 0
 
 
 async def test_a_callback_may_end_the_transaction_itself(database: MongoDatabase) -> None:

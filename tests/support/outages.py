@@ -39,10 +39,22 @@ def daemon_pid(uri: str) -> int | None:
             return None
 
 
-def kill_database(uri: str) -> int:
-    """kill -9 the daemon at `uri`, and wait until it is gone; its pid."""
-    pid = eventually(lambda: daemon_pid(uri), what="the database answering")
-    os.kill(pid, signal.SIGKILL)
+def kill_database(uri: str, timeout: float = 30.0) -> int:
+    """kill -9 the daemon at `uri`, and wait until it is gone; its pid.
+
+    A daemon that answered and ended before the signal reached it (ProcessLookupError: its
+    parent has reaped it already) was not killed here: the next daemon to answer is. Whoever
+    calls this and cares that the database died only of this kill checks its exit codes.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        left = max(deadline - time.monotonic(), 0.0)
+        pid = eventually(lambda: daemon_pid(uri), left, what="the database answering")
+        try:
+            os.kill(pid, signal.SIGKILL)
+            break
+        except ProcessLookupError:
+            continue
     eventually(lambda: not _alive(pid), what=f"process {pid} ending")
     return pid
 
