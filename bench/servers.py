@@ -111,7 +111,15 @@ def api(
     command = [str(BIN / "persona-api"), "serve", "--port", str(free_port())]
     if workers != 1:
         command += ["--workers", str(workers)]
-    env = _environment(MONGODB_URI=uri, MONGODB_DATABASE=database)
+    # One key drives every subscriber row: lift the per-key and per-workspace socket caps
+    # (50 and 500 by default) above the largest count, which is what the rows measure.
+    env = _environment(
+        MONGODB_URI=uri,
+        MONGODB_DATABASE=database,
+        WS_MAX_SOCKETS_PER_KEY="10000",
+        WS_MAX_SOCKETS_PER_WORKSPACE="10000",
+        MAX_CONNECTIONS="20000",
+    )
     return _running(f"serve-{workers}w", command, env, log_dir)
 
 
