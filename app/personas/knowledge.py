@@ -21,6 +21,7 @@ from app.library.knowledge.definitions import (
     KnowledgeSourceSpec,
 )
 from app.library.knowledge.documents import KnowledgeBase
+from app.library.named import Page
 from app.personas.documents import Persona
 from app.personas.pages import last_seq
 from app.personas.tools import InUse
@@ -42,7 +43,7 @@ async def get_knowledge_base(
 
 async def list_knowledge_bases(
     actor: Principal, first: int, before_seq: int | None, search: str | None
-) -> pages.KnowledgeBasePage:
+) -> Page[KnowledgeBase]:
     return await pages.list_knowledge_bases(actor.workspace_id, first, before_seq, search)
 
 

@@ -14,6 +14,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from app.access.permissions import Operation, require
 from app.access.principal import Principal
 from app.library.errors import NotFound
+from app.library.named import Page
 from app.library.tools import store
 from app.library.tools.definitions import ToolSpec
 from app.library.tools.documents import Tool
@@ -45,7 +46,7 @@ async def get_tool(actor: Principal, tool_id: PydanticObjectId) -> Tool | None:
 
 async def list_tools(
     actor: Principal, first: int, before_seq: int | None, search: str | None
-) -> store.ToolPage:
+) -> Page[Tool]:
     return await store.list_tools(actor.workspace_id, first, before_seq, search)
 
 

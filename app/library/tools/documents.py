@@ -1,22 +1,13 @@
 """A workspace's tools as stored: the definition, its revision, and what pages and search need."""
 
 import json
-from datetime import datetime
 from typing import Any, ClassVar
 
-from beanie import Document, PydanticObjectId
-from pydantic import Field, computed_field
-from pymongo import ASCENDING, DESCENDING, IndexModel
-
+from app.library.named import Named, named_indexes
 from app.library.tools.definitions import ToolDefinition, ToolKind, ToolSpec
-from app.platform.clock import utcnow
-from app.platform.search import folded, search_grams
 
 
-class Tool(Document):
-    workspace_id: PydanticObjectId
-    seq: int  # creation order in the workspace: pages are ranges of it
-    name: str
+class Tool(Named):
     description: str
     kind: ToolKind
     url: str
@@ -24,39 +15,10 @@ class Tool(Document):
     parameters_json: str | None = None
     allowed_tools: list[str] | None = None
     timeout_seconds: int
-    revision: int = 1
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
     class Settings:
         name = "tools"
-        indexes: ClassVar = [
-            IndexModel(
-                [("workspace_id", ASCENDING), ("_id", ASCENDING), ("revision", ASCENDING)],
-                name="identity",
-            ),
-            # Names differing only in case would confuse a model and the people reading its calls.
-            IndexModel(
-                [("workspace_id", ASCENDING), ("name_key", ASCENDING)],
-                name="unique_name",
-                unique=True,
-            ),
-            IndexModel([("workspace_id", ASCENDING), ("seq", DESCENDING)], name="page"),
-            IndexModel(
-                [("workspace_id", ASCENDING), ("search_grams", ASCENDING), ("seq", DESCENDING)],
-                name="search_page",
-            ),
-        ]
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def name_key(self) -> str:
-        return folded(self.name)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def search_grams(self) -> list[str]:
-        return search_grams(self.name)
+        indexes: ClassVar = named_indexes()
 
     @property
     def parameters(self) -> dict[str, Any] | None:
@@ -87,11 +49,6 @@ class Tool(Document):
             allowed_tools=self.allowed_tools,
             timeout_seconds=self.timeout_seconds,
         )
-
-    def stored(self) -> dict[str, Any]:
-        """The document as written, derived fields included."""
-        stored: dict[str, Any] = self.model_dump(by_alias=True)
-        return stored
 
 
 def spec_fields(spec: ToolSpec) -> dict[str, Any]:

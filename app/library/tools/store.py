@@ -3,7 +3,6 @@
 Callers check roles; this module knows workspaces, not who asks.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -12,14 +11,13 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from app.library.errors import DuplicateName, NotFound, RevisionMismatch
+from app.library.named import Page, count_named, list_named
 from app.library.tools.definitions import ToolSpec
 from app.library.tools.documents import Tool, spec_fields
 from app.library.tools.validation import check_tool
 from app.platform.clock import utcnow
-from app.platform.counters import last_seq, next_seq
+from app.platform.counters import next_seq
 from app.platform.errors import InvalidInput
-from app.platform.pages import seq_page
-from app.platform.search import first_gram, folded
 from app.platform.text import Path
 
 LABEL = "Tool"
@@ -132,37 +130,11 @@ async def remove_tool(
     return deleted.deleted_count == 1
 
 
-@dataclass(frozen=True)
-class ToolPage:
-    items: list[Tool]
-    has_next: bool
-
-
-def _search(workspace_id: PydanticObjectId, search: str | None) -> tuple[dict[str, Any], Any]:
-    query: dict[str, Any] = {"workspace_id": workspace_id}
-    if not search:
-        return query, lambda row: True
-    needle = folded(search)
-    query["search_grams"] = first_gram(search)
-    return query, lambda row: needle in row["name_key"]
-
-
 async def list_tools(
     workspace_id: PydanticObjectId, first: int, before_seq: int | None, search: str | None
-) -> ToolPage:
-    """Newest first; `search` is a substring of the name, ignoring case and accents."""
-    collection = _collection()
-    if before_seq is None:
-        before_seq = await last_seq(collection.database, SEQ, workspace_id) + 1
-    upper = before_seq
-    query, keep = _search(workspace_id, search)
-    rows, has_next = await seq_page(collection, query, keep, first, upper)
-    return ToolPage([Tool.model_validate(row) for row in rows], has_next)
+) -> Page[Tool]:
+    return await list_named(Tool, SEQ, workspace_id, first, before_seq, search)
 
 
 async def count_tools(workspace_id: PydanticObjectId, search: str | None) -> int:
-    query, keep = _search(workspace_id, search)
-    if not search:
-        return await _collection().count_documents(query)
-    rows = await _collection().find(query, {"name_key": 1}).to_list()
-    return sum(1 for row in rows if keep(row))
+    return await count_named(Tool, workspace_id, search)
