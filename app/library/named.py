@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 from beanie import Document, PydanticObjectId
 from pydantic import Field, computed_field
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from app.platform.clock import utcnow
 from app.platform.counters import last_seq
@@ -101,3 +102,50 @@ async def count_named(
         return await collection.count_documents(query)
     rows = await collection.find(query, {"name_key": 1}).to_list()
     return sum(1 for row in rows if keep(row))
+
+
+async def get_named(
+    model: type[N], workspace_id: PydanticObjectId, object_ids: list[PydanticObjectId]
+) -> dict[PydanticObjectId, N]:
+    """The workspace's documents among `object_ids`; others' and deleted ones are left out."""
+    if not object_ids:
+        return {}
+    # _id alone is what the index serves; the workspace is checked on the few rows found.
+    query = {"_id": {"$in": list(set(object_ids))}}
+    rows = await model.get_pymongo_collection().find(query).to_list()
+    found = (model.model_validate(row) for row in rows)
+    return {doc.id: doc for doc in found if doc.workspace_id == workspace_id and doc.id}
+
+
+async def guard_named(
+    model: type[Named],
+    workspace_id: PydanticObjectId,
+    object_ids: list[PydanticObjectId],
+    session: AsyncClientSession,
+) -> bool:
+    """Write each document's guard inside `session`'s transaction; False if one is not there.
+
+    Attaching and deleting both write it, so the two never both commit on a stale read.
+    """
+    collection = model.get_pymongo_collection()
+    for object_id in object_ids:
+        result = await collection.update_one(
+            {"workspace_id": workspace_id, "_id": object_id},
+            {"$inc": {"guard": 1}},
+            session=session,
+        )
+        if not result.matched_count:
+            return False
+    return True
+
+
+async def remove_named(
+    model: type[Named],
+    workspace_id: PydanticObjectId,
+    object_id: PydanticObjectId,
+    session: AsyncClientSession | None = None,
+) -> bool:
+    deleted = await model.get_pymongo_collection().delete_one(
+        {"workspace_id": workspace_id, "_id": object_id}, session=session
+    )
+    return deleted.deleted_count == 1

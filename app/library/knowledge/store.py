@@ -32,6 +32,7 @@ from app.library.knowledge.validation import (
     check_sources,
     stored_name,
 )
+from app.library.named import get_named, guard_named, remove_named
 from app.platform.clock import utcnow
 from app.platform.counters import next_seq
 from app.platform.errors import InvalidInput, Problem
@@ -88,13 +89,7 @@ async def get_knowledge_base(
 async def get_knowledge_bases(
     workspace_id: PydanticObjectId, knowledge_base_ids: list[PydanticObjectId]
 ) -> dict[PydanticObjectId, KnowledgeBase]:
-    """The knowledge bases of the workspace among the ids; others' and deleted ones left out."""
-    if not knowledge_base_ids:
-        return {}
-    # _id alone is what the index serves; the workspace is checked on the few rows found.
-    rows = await _collection().find({"_id": {"$in": list(set(knowledge_base_ids))}}).to_list()
-    bases = (KnowledgeBase.model_validate(row) for row in rows)
-    return {base.id: base for base in bases if base.workspace_id == workspace_id and base.id}
+    return await get_named(KnowledgeBase, workspace_id, knowledge_base_ids)
 
 
 async def get_texts(hashes: list[str]) -> dict[str, str]:
@@ -218,19 +213,7 @@ async def guard_knowledge_bases(
     knowledge_base_ids: list[PydanticObjectId],
     session: AsyncClientSession,
 ) -> bool:
-    """Write each base's guard inside `session`'s transaction; False if one is not there.
-
-    Attaching and deleting both write it, so the two never both commit on a stale read.
-    """
-    for knowledge_base_id in knowledge_base_ids:
-        result = await _collection().update_one(
-            {"workspace_id": workspace_id, "_id": knowledge_base_id},
-            {"$inc": {"guard": 1}},
-            session=session,
-        )
-        if not result.matched_count:
-            return False
-    return True
+    return await guard_named(KnowledgeBase, workspace_id, knowledge_base_ids, session)
 
 
 async def remove_knowledge_base(
@@ -239,7 +222,4 @@ async def remove_knowledge_base(
     session: AsyncClientSession | None = None,
 ) -> bool:
     """Delete the base; its texts stay (see texts)."""
-    deleted = await _collection().delete_one(
-        {"workspace_id": workspace_id, "_id": knowledge_base_id}, session=session
-    )
-    return deleted.deleted_count == 1
+    return await remove_named(KnowledgeBase, workspace_id, knowledge_base_id, session)

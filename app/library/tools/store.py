@@ -11,7 +11,14 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from app.library.errors import DuplicateName, NotFound, RevisionMismatch
-from app.library.named import Page, count_named, list_named
+from app.library.named import (
+    Page,
+    count_named,
+    get_named,
+    guard_named,
+    list_named,
+    remove_named,
+)
 from app.library.tools.definitions import ToolSpec
 from app.library.tools.documents import Tool, spec_fields
 from app.library.tools.validation import check_tool
@@ -43,13 +50,7 @@ async def get_tool(workspace_id: PydanticObjectId, tool_id: PydanticObjectId) ->
 async def get_tools(
     workspace_id: PydanticObjectId, tool_ids: list[PydanticObjectId]
 ) -> dict[PydanticObjectId, Tool]:
-    """The tools of the workspace among `tool_ids`; others' and deleted ones are left out."""
-    if not tool_ids:
-        return {}
-    # _id alone is what the index serves; the workspace is checked on the few rows found.
-    rows = await _collection().find({"_id": {"$in": list(set(tool_ids))}}).to_list()
-    tools = (Tool.model_validate(row) for row in rows)
-    return {tool.id: tool for tool in tools if tool.workspace_id == workspace_id and tool.id}
+    return await get_named(Tool, workspace_id, tool_ids)
 
 
 async def create_tool(workspace_id: PydanticObjectId, spec: ToolSpec) -> Tool:
@@ -102,21 +103,9 @@ async def update_tool(
 
 
 async def guard_tools(
-    workspace_id: PydanticObjectId,
-    tool_ids: list[PydanticObjectId],
-    session: AsyncClientSession,
+    workspace_id: PydanticObjectId, tool_ids: list[PydanticObjectId], session: AsyncClientSession
 ) -> bool:
-    """Write each tool's guard inside `session`'s transaction; False if one is not there.
-
-    Attaching and deleting both write it, so the two never both commit on a stale read.
-    """
-    for tool_id in tool_ids:
-        result = await _collection().update_one(
-            {"workspace_id": workspace_id, "_id": tool_id}, {"$inc": {"guard": 1}}, session=session
-        )
-        if not result.matched_count:
-            return False
-    return True
+    return await guard_named(Tool, workspace_id, tool_ids, session)
 
 
 async def remove_tool(
@@ -124,10 +113,7 @@ async def remove_tool(
     tool_id: PydanticObjectId,
     session: AsyncClientSession | None = None,
 ) -> bool:
-    deleted = await _collection().delete_one(
-        {"workspace_id": workspace_id, "_id": tool_id}, session=session
-    )
-    return deleted.deleted_count == 1
+    return await remove_named(Tool, workspace_id, tool_id, session)
 
 
 async def list_tools(
