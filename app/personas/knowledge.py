@@ -13,8 +13,7 @@ from app.library.knowledge.definitions import (
 )
 from app.library.knowledge.documents import KnowledgeBase
 from app.library.named import Page
-from app.personas.documents import Persona
-from app.personas.users import KNOWLEDGE_BASES, count_users, delete_unattached, users_page
+from app.personas.users import KNOWLEDGE_BASES, delete_unattached
 
 
 async def get_knowledge_base(
@@ -83,13 +82,3 @@ async def remove_knowledge_source(
 async def delete_knowledge_base(actor: Principal, knowledge_base_id: PydanticObjectId) -> None:
     require(actor, Operation.EDIT_KNOWLEDGE_BASES)
     await delete_unattached(actor, KNOWLEDGE_BASES, knowledge_base_id)
-
-
-async def knowledge_base_users(
-    actor: Principal, knowledge_base_id: PydanticObjectId, first: int, before_seq: int | None
-) -> tuple[list[Persona], bool]:
-    return await users_page(actor, KNOWLEDGE_BASES, knowledge_base_id, first, before_seq)
-
-
-async def count_knowledge_base_users(actor: Principal, knowledge_base_id: PydanticObjectId) -> int:
-    return await count_users(actor, KNOWLEDGE_BASES, knowledge_base_id)

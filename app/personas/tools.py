@@ -9,8 +9,7 @@ from app.library.named import Page
 from app.library.tools import store
 from app.library.tools.definitions import ToolSpec
 from app.library.tools.documents import Tool
-from app.personas.documents import Persona
-from app.personas.users import TOOLS, count_users, delete_unattached, users_page
+from app.personas.users import TOOLS, delete_unattached
 
 
 async def get_tool(actor: Principal, tool_id: PydanticObjectId) -> Tool | None:
@@ -42,13 +41,3 @@ async def update_tool(
 async def delete_tool(actor: Principal, tool_id: PydanticObjectId) -> None:
     require(actor, Operation.EDIT_TOOLS)
     await delete_unattached(actor, TOOLS, tool_id)
-
-
-async def tool_users(
-    actor: Principal, tool_id: PydanticObjectId, first: int, before_seq: int | None
-) -> tuple[list[Persona], bool]:
-    return await users_page(actor, TOOLS, tool_id, first, before_seq)
-
-
-async def count_tool_users(actor: Principal, tool_id: PydanticObjectId) -> int:
-    return await count_users(actor, TOOLS, tool_id)

@@ -9,12 +9,12 @@ from beanie import PydanticObjectId
 
 from app.library.errors import NotFound
 from app.library.knowledge import definitions, documents
-from app.personas import knowledge
+from app.personas import knowledge, users
 from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.library.types import Node
 from graphql_schema.pagination import PageInfo, after_cursor, page_size
-from graphql_schema.personas.types import Persona, PersonaConnection, PersonaEdge
+from graphql_schema.personas.types import PersonaConnection, attached_by
 
 strawberry.enum(definitions.KnowledgeSourceKind)
 KnowledgeSourceKind = definitions.KnowledgeSourceKind
@@ -99,20 +99,8 @@ class KnowledgeBase(Node):
     async def used_by(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> PersonaConnection:
-        first = page_size(first)
-        before = after_cursor(after, ids.decode_cursor)
-        actor = info.context.actor
-        base_id = self.knowledge_base.id
-        assert base_id is not None
-        found, has_next = await knowledge.knowledge_base_users(actor, base_id, first, before)
-        edges = [
-            PersonaEdge(cursor=ids.cursor(p.seq), node=Persona.from_document(p)) for p in found
-        ]
-        return PersonaConnection(
-            edges=edges,
-            page_info=PageInfo.of(edges, has_next, after is not None),
-            counter=lambda: knowledge.count_knowledge_base_users(actor, base_id),
-        )
+        assert self.knowledge_base.id is not None
+        return await attached_by(info, users.KNOWLEDGE_BASES, self.knowledge_base.id, first, after)
 
 
 def knowledge_base_id(object_id: PydanticObjectId | None) -> str:

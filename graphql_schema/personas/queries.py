@@ -14,8 +14,8 @@ from graphql_schema.personas.tools import find_tool
 from graphql_schema.personas.types import (
     Persona,
     PersonaConnection,
-    PersonaEdge,
     PersonaStatus,
+    persona_edges,
 )
 
 
@@ -65,9 +65,7 @@ class PersonaQuery:
         before = after_cursor(after, ids.decode_cursor)
         where = pages.PersonaFilter(search_text(search), status)
         page = await pages.list_personas(info.context.actor, first, before, where)
-        edges = [
-            PersonaEdge(cursor=ids.cursor(p.seq), node=Persona.from_document(p)) for p in page.items
-        ]
+        edges = persona_edges(page.items)
         return PersonaConnection(
             edges=edges,
             page_info=PageInfo.of(edges, page.has_next, after is not None),

@@ -3,7 +3,7 @@
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Self
+from typing import Self
 
 import strawberry
 from beanie import PydanticObjectId
@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 
 from app.library.errors import NotFound
 from app.library.tools import definitions, documents
-from app.personas import tools
+from app.personas import tools, users
 from graphql_schema import ids
 from graphql_schema.arguments import search_text
 from graphql_schema.context import Info
@@ -19,7 +19,7 @@ from graphql_schema.errors import UserError, attempt
 from graphql_schema.library.types import Node
 from graphql_schema.pagination import PageInfo, after_cursor, page_size
 from graphql_schema.personas.inputs import given
-from graphql_schema.personas.types import Persona, PersonaConnection, PersonaEdge
+from graphql_schema.personas.types import PersonaConnection, attached_by
 
 strawberry.enum(definitions.ToolKind)
 ToolKind = definitions.ToolKind
@@ -91,22 +91,8 @@ class Tool(Node):
     async def used_by(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> PersonaConnection:
-        first = page_size(first)
-        before = after_cursor(after, ids.decode_cursor)
         assert self.tool.id is not None
-        found, has_next = await tools.tool_users(info.context.actor, self.tool.id, first, before)
-        return persona_page(info, found, has_next, after is not None, self.tool.id)
-
-
-def persona_page(
-    info: Info, found: list[Any], has_next: bool, has_previous: bool, tool: PydanticObjectId
-) -> PersonaConnection:
-    edges = [PersonaEdge(cursor=ids.cursor(p.seq), node=Persona.from_document(p)) for p in found]
-    return PersonaConnection(
-        edges=edges,
-        page_info=PageInfo.of(edges, has_next, has_previous),
-        counter=lambda: tools.count_tool_users(info.context.actor, tool),
-    )
+        return await attached_by(info, users.TOOLS, self.tool.id, first, after)
 
 
 def tool_id(object_id: PydanticObjectId | None) -> str:

@@ -5,9 +5,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
+from beanie import PydanticObjectId
 from strawberry.scalars import JSON
 
-from app.personas import diff, documents, readiness, reads, resolution
+from app.personas import diff, documents, readiness, reads, resolution, users
 from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.library.types import (
@@ -168,3 +169,26 @@ class PersonaConnection:
     @strawberry.field(description="Counted only when asked for.")
     async def total_count(self) -> int:
         return await self.counter()
+
+
+def persona_edges(found: list[documents.Persona]) -> list[PersonaEdge]:
+    return [PersonaEdge(cursor=ids.cursor(p.seq), node=Persona.from_document(p)) for p in found]
+
+
+async def attached_by(
+    info: Info,
+    kind: users.Attachable,
+    object_id: PydanticObjectId,
+    first: int | None,
+    after: str | None,
+) -> PersonaConnection:
+    """usedBy: the personas whose draft attaches a tool or knowledge base, newest first."""
+    before = after_cursor(after, ids.decode_cursor)
+    actor = info.context.actor
+    found, has_next = await users.users_page(actor, kind, object_id, page_size(first), before)
+    edges = persona_edges(found)
+    return PersonaConnection(
+        edges=edges,
+        page_info=PageInfo.of(edges, has_next, after is not None),
+        counter=lambda: users.count_users(actor, kind, object_id),
+    )
