@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import strawberry
+from graphql import GraphQLError
 
 from app.platform.errors import DomainError, ErrorCode, Problem
 
@@ -33,3 +34,9 @@ async def attempt(call: Callable[[], Awaitable[T]]) -> tuple[T | None, list[User
         return await call(), []
     except DomainError as error:
         return None, user_errors(error)
+
+
+def field_error(error: DomainError) -> GraphQLError:
+    """A refused query as a GraphQL error carrying the first problem's code."""
+    code = error.problems[0].code if error.problems else ErrorCode.INVALID
+    return GraphQLError(str(error), extensions={"code": str(code)})

@@ -28,6 +28,9 @@ from graphql_schema.fanout import SharedEventExecution
 from graphql_schema.library.queries import LibraryQuery
 from graphql_schema.library.types import LanguageModel, Voice
 from graphql_schema.limits import document_limits
+from graphql_schema.memory.mutations import MemoryMutation
+from graphql_schema.memory.queries import MemoryQuery
+from graphql_schema.memory.types import ErasureReceipt
 from graphql_schema.outage import ServeThroughOutage
 from graphql_schema.personas.attachments import AttachmentMutation
 from graphql_schema.personas.knowledge import KnowledgeBase, KnowledgeQuery
@@ -183,7 +186,16 @@ class PersonaSchema(strawberry.Schema):
 
 # Each domain contributes its fields; the order here is the order the schema lists them.
 Query = merge_types(
-    "Query", (PersonaQuery, LibraryQuery, ToolQuery, KnowledgeQuery, ReleaseQuery, ApiKeyQuery)
+    "Query",
+    (
+        PersonaQuery,
+        LibraryQuery,
+        ToolQuery,
+        KnowledgeQuery,
+        ReleaseQuery,
+        MemoryQuery,
+        ApiKeyQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -195,6 +207,7 @@ Mutation = merge_types(
         ToolMutation,
         KnowledgeMutation,
         ReleaseMutation,
+        MemoryMutation,
         ApiKeyMutation,
     ),
 )
@@ -217,7 +230,7 @@ def build_schema(introspection: bool = True) -> PersonaSchema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Persona, Tool, KnowledgeBase, Voice, LanguageModel],
+        types=[Persona, Tool, KnowledgeBase, Voice, LanguageModel, ErasureReceipt],
         extensions=extensions,
         execution_context_class=SharedEventExecution,
         config=StrawberryConfig(scalar_map={Locale: LOCALE_SCALAR}),

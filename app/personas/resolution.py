@@ -3,6 +3,7 @@ attaches. Published versions resolve so for live calls; the draft for a preview.
 """
 
 import base64
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -20,13 +21,18 @@ from app.personas.documents import (
     VoiceConfiguration,
 )
 from app.personas.references import pin
-from app.personas.templates import render
-from app.personas.variables import resolve_values
+from app.personas.templates import OpenMapping, render
+from app.personas.variables import MEMORY_NAME, resolve_values
 from app.platform.clock import utcnow
 
 PRODUCTION = "production"
 # The locale built-in of a chat that names none and a persona with no voice to borrow one from.
 UNDETERMINED = "und"
+
+
+def no_memory() -> dict[str, object]:
+    """What templates see of a contact's memory when there is none to tell."""
+    return {"facts": OpenMapping(), "conversations": []}
 
 
 class UnknownEnvironment(Exception):
@@ -136,8 +142,11 @@ def resolve(
     call: CallStart,
     arm: RolloutArm = RolloutArm.BASELINE,
     preview: bool = False,
+    memory: Mapping[str, object] | None = None,
 ) -> Resolution | None:
     """The call start's answer; None when the snapshot has no configuration for the channel.
+
+    `memory` is the `contact_memory` templates see (app.memory makes it); empty when None.
 
     Raises MissingVariables, InvalidVariables or RenderFailed when it cannot render.
     """
@@ -151,6 +160,7 @@ def resolve(
     resolved = resolve_values(snapshot.variables, given, {}, call.values or {})
     prompt = voice.prompt if voice is not None else chat.prompt if chat is not None else ""
     first = voice.first_message if voice is not None else None
+    rendering = {**resolved.values, MEMORY_NAME: memory if memory is not None else no_memory()}
     return Resolution(
         persona_id=persona_id,
         version=version,
@@ -161,8 +171,8 @@ def resolve(
         chat=chat,
         rollout_arm=arm,
         resolution_id=resolution_id(persona_id, version, call, locale, arm, preview),
-        prompt=render(prompt, resolved.values),
-        first_message=render(first, resolved.values) if first is not None else None,
+        prompt=render(prompt, rendering),
+        first_message=render(first, rendering) if first is not None else None,
         variables=resolved.values,
         ignored_variables=resolved.ignored,
         tools=[
@@ -174,11 +184,13 @@ def resolve(
     )
 
 
-async def preview(persona: Persona, call: CallStart) -> Resolution | None:
+async def preview(
+    persona: Persona, call: CallStart, memory: Mapping[str, object] | None = None
+) -> Resolution | None:
     """The draft resolved as the next publish would be: pinned as now, recorded nowhere."""
     check_environment(call)
     pinned, _ = await pin(persona.workspace_id, persona.draft)
     assert persona.id is not None
     # Versions are contiguous and production is the newest: the next publish gets this one.
     upcoming = (persona.production.version if persona.production else 0) + 1
-    return resolve(persona.id, upcoming, pinned, call, preview=True)
+    return resolve(persona.id, upcoming, pinned, call, preview=True, memory=memory)

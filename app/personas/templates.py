@@ -33,6 +33,14 @@ for _tag in ("include", "render"):
     del ENVIRONMENT.tags[_tag]
 
 
+class OpenMapping(dict[str, object]):
+    """Values whose keys nobody can know in advance (a contact's facts): a key missing
+    reads as nil, so `default` and `if` work on it, where the strict environment would fail."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
 class RenderFailed(DomainError):
     """A template that parsed could not render with these values (undefined, too big ...)."""
 

@@ -4,7 +4,7 @@ from app.library.catalog import Catalog, Channel
 from app.library.locales import InvalidLocale, canonical_locale
 from app.personas.documents import ChatConfiguration, FirstSpeaker, Snapshot, VoiceConfiguration
 from app.personas.templates import check_template, used_variables
-from app.personas.variables import BUILTIN_NAMES, check_variables
+from app.personas.variables import TEMPLATE_NAMES, check_variables
 from app.platform.errors import ErrorCode, Problem
 from app.platform.quoting import quoted
 from app.platform.text import Path, check_free_text, check_text
@@ -151,7 +151,7 @@ def publish_problems(draft: Snapshot, catalog: Catalog) -> list[Problem]:
 
 def _undefined_variables(template: str, path: Path, draft: Snapshot) -> list[Problem]:
     # Allowed while drafting (the variable may be defined next); live, it could not render.
-    defined = BUILTIN_NAMES | {variable.name for variable in draft.variables}
+    defined = TEMPLATE_NAMES | {variable.name for variable in draft.variables}
     undefined = sorted(used_variables(template) - defined)
     if not undefined:
         return []

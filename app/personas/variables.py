@@ -20,9 +20,11 @@ NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 # Defined at every call start, whatever the persona defines.
 BUILTIN_NAMES = frozenset({"persona_name", "locale", "channel", "environment", "now", "contact_id"})
-# Reserved as well: contact memory becomes a built-in with part 3. Until it is served,
-# templates may not use it (publishing refuses it like any undefined variable).
-RESERVED_NAMES = BUILTIN_NAMES | {"contact_memory"}
+# Templates also get the contact's memory, which is not a value: it is not among the call's
+# `variables`, and only roles that may read contact memory get it filled in.
+MEMORY_NAME = "contact_memory"
+TEMPLATE_NAMES = BUILTIN_NAMES | {MEMORY_NAME}
+RESERVED_NAMES = TEMPLATE_NAMES
 
 
 class VariableType(StrEnum):

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # Connections: the whole request (headers and declared body) within this many seconds.
     request_read_timeout: float = Field(default=15.0, gt=0, le=300)
     max_connections: int = Field(default=1_000, ge=1)
+    # Contact memory past retention is never served; one process at a time deletes it this
+    # often (the database's TTL indexes may be sooner).
+    memory_sweep_seconds: float = Field(default=3_600.0, gt=0)
 
     @field_validator("mongodb_uri")
     @classmethod

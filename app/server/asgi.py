@@ -1,7 +1,11 @@
 """The ASGI application: /graphql, /healthz and /readyz, bound to a database."""
 
+import asyncio
+import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -17,6 +21,7 @@ from app.access.auth import AuthenticationMiddleware, principal_from
 from app.access.keys import IssuedKey, bootstrap
 from app.access.principals import KeyWatch
 from app.access.sockets import SocketQuota
+from app.memory.retention import keep_swept
 from app.personas.documents import PersonaVersion
 from app.platform.database import MongoDatabase, connect, is_reachable
 from app.platform.limits import BodySizeLimitMiddleware
@@ -56,6 +61,9 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         app.state.events = EventHub(PersonaVersion.get_pymongo_collection().database, productions)
         app.state.key_watch = KeyWatch(principal_from)  # closes the sockets of revoked keys
         await app.state.events.start()
+        sweeping = asyncio.create_task(
+            keep_swept(uuid.uuid4().hex, timedelta(seconds=settings.memory_sweep_seconds))
+        )
         # Without change streams no other process's publishes would reach the cache.
         if app.state.events.change_streams:
             productions.open()
@@ -63,6 +71,9 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         try:
             yield
         finally:
+            sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeping
             productions.close()
             await app.state.key_watch.stop()
             await app.state.events.stop()

@@ -8,6 +8,7 @@ from graphql_schema import ids
 from graphql_schema.arguments import search_text
 from graphql_schema.context import Info
 from graphql_schema.library.types import LanguageModel, Node, Voice
+from graphql_schema.memory.queries import find_receipt
 from graphql_schema.pagination import PageInfo, after_cursor, page_size
 from graphql_schema.personas.knowledge import find_knowledge_base
 from graphql_schema.personas.tools import find_tool
@@ -42,6 +43,8 @@ class PersonaQuery:
             return await find_tool(info, id)
         if kind == "KnowledgeBase":
             return await find_knowledge_base(info, id)
+        if kind == "ErasureReceipt":
+            return await find_receipt(info, id)
         if kind == "Voice" and key in catalog.voices:
             return Voice.from_catalog(catalog.voices[key])
         if kind == "LanguageModel" and key in catalog.models:

@@ -7,12 +7,17 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.scalars import JSON
 
+from app.access.permissions import PERMISSIONS, Operation, allowed
+from app.access.principal import Principal, describe
 from app.library.catalog import Channel
+from app.memory import recall
+from app.memory.spaces import MAX_CONTACT_ID
 from app.personas import resolution
 from app.personas.templates import RenderFailed
 from app.personas.variables import InvalidVariables, MissingVariables
 from graphql_schema import ids
 from graphql_schema.arguments import bad_user_input
+from graphql_schema.memory.types import ContactMemory
 from graphql_schema.personas.attachments import KnowledgeBaseAttachment
 from graphql_schema.personas.snapshots import (
     ChatConfiguration,
@@ -25,7 +30,7 @@ from graphql_schema.scalars import Locale, query_locale
 
 strawberry.enum(resolution.RolloutArm)
 RolloutArm = resolution.RolloutArm
-MAX_CONTACT_ID = 200
+MEMORY_READERS = PERMISSIONS[Operation.READ_CONTACT_MEMORY]
 MAX_ENVIRONMENT = 64
 
 
@@ -59,11 +64,30 @@ class LiveConfiguration:
     knowledge_bases: list[KnowledgeBaseAttachment] = strawberry.field(
         description="Pinned, for this channel."
     )
+    memory_readable: strawberry.Private[bool]
+    recalled: strawberry.Private[recall.ContactMemory | None]
+
+    @strawberry.field(
+        description="The contact's memory when the version has memory on and the call gives a "
+        "contactId; null otherwise. Templates see it as the built-in `contact_memory`. Needs "
+        "the RUNTIME or ADMIN role: for others a FORBIDDEN error, the rest of the answer intact."
+    )
+    def contact_memory(self) -> ContactMemory | None:
+        if not self.memory_readable:
+            raise _error(f"Contact memory needs {describe(MEMORY_READERS)}.", "FORBIDDEN")
+        return ContactMemory.of(self.recalled) if self.recalled is not None else None
 
     @classmethod
-    def of(cls, answer: resolution.Resolution) -> Self:
+    def of(
+        cls,
+        answer: resolution.Resolution,
+        memory_readable: bool = False,
+        recalled: recall.ContactMemory | None = None,
+    ) -> Self:
         call = answer.call
         return cls(
+            memory_readable=memory_readable,
+            recalled=recalled,
             persona_id=strawberry.ID(ids.persona_id(answer.persona_id)),
             version=answer.version,
             name=answer.name,
@@ -116,12 +140,15 @@ def _error(message: str, code: str, **extensions: object) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code, **extensions})
 
 
+Answer = tuple[resolution.Resolution | None, recall.ContactMemory | None]
+
+
 async def answered(
-    work: Callable[[], Awaitable[resolution.Resolution | None]],
+    actor: Principal, work: Callable[[], Awaitable[Answer]]
 ) -> LiveConfiguration | None:
     """The resolution as GraphQL answers it; a call that cannot render is a coded error."""
     try:
-        answer = await work()
+        answer, recalled = await work()
     except MissingVariables as refused:
         names = ", ".join(refused.names)
         raise _error(
@@ -136,4 +163,7 @@ async def answered(
         raise _error(str(failed), "INVALID_TEMPLATE") from None
     except resolution.UnknownEnvironment as unknown:
         raise _error(str(unknown), "UNKNOWN_ENVIRONMENT") from None
-    return LiveConfiguration.of(answer) if answer is not None else None
+    if answer is None:
+        return None
+    readable = allowed(actor.role, Operation.READ_CONTACT_MEMORY)
+    return LiveConfiguration.of(answer, readable, recalled)

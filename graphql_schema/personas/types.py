@@ -8,7 +8,8 @@ import strawberry
 from beanie import PydanticObjectId
 from strawberry.scalars import JSON
 
-from app.personas import diff, documents, readiness, reads, resolution, users
+from app.memory import previews
+from app.personas import diff, documents, readiness, reads, users
 from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.library.types import (
@@ -133,6 +134,7 @@ class Persona(Node):
     )
     async def preview(
         self,
+        info: Info,
         channel: Channel,
         locale: Locale | None = None,
         environment: str | None = "production",
@@ -145,7 +147,8 @@ class Persona(Node):
         from graphql_schema.personas.resolution import answered, call_start
 
         call = call_start(channel, locale, environment, contact_id, variables)
-        return await answered(lambda: resolution.preview(self.persona, call))
+        actor = info.context.actor
+        return await answered(actor, lambda: previews.preview(actor, self.persona, call))
 
     @strawberry.field(description="The draft against production (everything, before a publish).")
     def changes(self) -> list[FieldChange]:

@@ -3,12 +3,11 @@
 import strawberry
 from strawberry.scalars import JSON
 
-from app.personas.resolution import Resolution
 from app.release import live
 from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.library.types import Channel
-from graphql_schema.personas.resolution import LiveConfiguration, answered, call_start
+from graphql_schema.personas.resolution import Answer, LiveConfiguration, answered, call_start
 from graphql_schema.scalars import Locale
 
 
@@ -30,12 +29,12 @@ class ReleaseQuery:
         if object_id is None:
             return None
 
-        async def work() -> Resolution | None:
-            answer = await live.live_configuration(
-                info.context.actor, object_id, call, info.context.productions
-            )
+        actor = info.context.actor
+
+        async def work() -> Answer:
+            answer = await live.live_configuration(actor, object_id, call, info.context.productions)
             if answer.stale_since is not None:
                 info.context.stale_since = answer.stale_since  # told in the response's extensions
-            return answer.resolution
+            return answer.resolution, answer.contact_memory
 
-        return await answered(work)
+        return await answered(actor, work)

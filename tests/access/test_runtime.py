@@ -83,12 +83,16 @@ async def _state(database: MongoDatabase) -> dict[str, list[dict[str, Any]]]:
     return {name: await database[name].find().sort("_id", 1).to_list() for name in COLLECTIONS}
 
 
+# Every root field a RUNTIME key may use, in the order the schema lists them.
+RUNTIME_FIELDS = ("liveConfiguration", "contactMemory", "recordConversation")
+
+
 def assert_forbidden(body: dict[str, Any], field: str) -> None:
     assert body["data"] is None, body
     (error,) = body["errors"]
     assert error["extensions"] == {"code": "FORBIDDEN"}
     assert error["message"] == (
-        f"A RUNTIME key may not use {field}; it may use only liveConfiguration."
+        f"A RUNTIME key may not use {field}; it may use only {', '.join(RUNTIME_FIELDS)}."
     )
 
 
@@ -127,7 +131,7 @@ FIELDS = [
     for kind, root in ROOTS.items()
     if root is not None
     for name, field in root.fields.items()
-    if name != "liveConfiguration"
+    if name not in RUNTIME_FIELDS
 ]
 
 

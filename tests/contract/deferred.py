@@ -45,23 +45,6 @@ RELEASES = {
     "type CancelScheduledPublishInput is missing",
     "type ScheduledPublishPayload is missing",
 }
-# Contact memory and the RUNTIME role.
-MEMORY = {
-    "LiveConfiguration.contactMemory is missing",
-    "Query.contactMemory is missing",
-    "Query.erasureReceipts is missing",
-    "Mutation.recordConversation is missing",
-    "Mutation.forgetContact is missing",
-    "type ConversationMemory is missing",
-    "type ContactMemory is missing",
-    "type RecordConversationInput is missing",
-    "type RecordConversationPayload is missing",
-    "type ForgetContactInput is missing",
-    "type ErasureReceipt is missing",
-    "type ForgetContactPayload is missing",
-    "type ErasureReceiptEdge is missing",
-    "type ErasureReceiptConnection is missing",
-}
 # Knowledge retrieval and URL fetching.
 RETRIEVAL = {
     "Query.retrieveKnowledge is missing",
@@ -74,4 +57,4 @@ RETRIEVAL = {
     "type RefreshKnowledgeSourceInput is missing",
 }
 
-NOT_YET_SERVED = RELEASES | MEMORY | RETRIEVAL
+NOT_YET_SERVED = RELEASES | RETRIEVAL

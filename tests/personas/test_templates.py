@@ -239,14 +239,13 @@ async def test_built_ins_need_no_definition(api: GraphQLClient) -> None:
     assert payload["userErrors"] == []
 
 
-async def test_contact_memory_is_not_yet_a_built_in(api: GraphQLClient) -> None:
-    persona = (
-        await create(api, chatConfiguration=chat_input(prompt="{{ contact_memory.facts }}"))
-    )["persona"]
+async def test_contact_memory_is_a_built_in_templates_may_use(api: GraphQLClient) -> None:
+    prompt = "{% if contact_memory.conversations.size > 0 %}Welcome back{% endif %}"
+    persona = (await create(api, chatConfiguration=chat_input(prompt=prompt)))["persona"]
 
     payload = await publish(api, persona)
 
-    assert errors_of(payload) == [("NOT_PUBLISHABLE", ["draft", "chatConfiguration", "prompt"])]
+    assert errors_of(payload) == []
 
 
 async def test_names_the_template_makes_itself_need_no_definition(api: GraphQLClient) -> None:

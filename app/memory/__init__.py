@@ -1,0 +1,1 @@
+"""Contact memory: what a persona remembers of each contact, recalled at call start."""

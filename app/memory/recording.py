@@ -1,0 +1,178 @@
+"""recordConversation: what the runtime learned in a call or chat, kept for the next one.
+
+The record is checked whole first, then the facts are merged (the one step that can still be
+refused, for the key limit), then the conversation is inserted. A retry with the same
+idempotency key finds the first record and stores nothing; two retries racing each other
+are told apart by the unique index, and the loser answers the winner's record.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+from beanie import PydanticObjectId
+from pymongo.errors import DuplicateKeyError
+
+from app.access.permissions import Operation, require
+from app.access.principal import Principal
+from app.library.catalog import Channel
+from app.library.errors import NotFound
+from app.memory.documents import Conversation
+from app.memory.errors import KeyReused, MemoryDisabled, TooManyFacts
+from app.memory.facts import MAX_FACTS, FactsFull, Value, check_facts, merge_facts
+from app.memory.spaces import MAX_CONTACT_ID, Place, contact_key, space_of
+from app.personas.documents import Production
+from app.personas.reads import find_persona, get_version
+from app.platform.errors import InvalidInput, Problem
+from app.platform.text import check_text
+
+MAX_SUMMARY = 4_000
+MAX_IDEMPOTENCY_KEY = 128
+MAX_RESOLUTION_ID = 200
+# Conversations kept per contact and memory space; the oldest go first.
+MAX_CONVERSATIONS = 1_000
+# How far ahead of this clock a runtime's clock may be.
+CLOCK_SKEW = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Record:
+    persona_id: PydanticObjectId | None  # None: an id that names no persona
+    version: int
+    channel: Channel
+    contact_id: str
+    summary: str
+    facts: object = None
+    ended_at: datetime | None = None
+    resolution_id: str | None = None
+    idempotency_key: str | None = None
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A given time in UTC at the database's precision; one without a zone is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _length(value: str | None, field: str, label: str, limit: int) -> list[Problem]:
+    if value is None or 1 <= len(value) <= limit:
+        return []
+    return [Problem((field,), f"{label} must be 1 to {limit} characters.")]
+
+
+def check_record(record: Record, now: datetime) -> list[Problem]:
+    """Everything about a record that needs no database."""
+    problems = [
+        *_length(record.contact_id, "contactId", "contactId", MAX_CONTACT_ID),
+        *check_text(record.summary, ("summary",), "The summary", MAX_SUMMARY),
+        *check_facts(record.facts, ("facts",)),
+        *_length(record.idempotency_key, "idempotencyKey", "idempotencyKey", MAX_IDEMPOTENCY_KEY),
+        *_length(record.resolution_id, "resolutionId", "resolutionId", MAX_RESOLUTION_ID),
+    ]
+    if record.ended_at is not None and as_utc(record.ended_at) > now + CLOCK_SKEW:
+        problems.append(Problem(("endedAt",), "endedAt must not be in the future."))
+    return problems
+
+
+async def _version(
+    workspace_id: PydanticObjectId, persona_id: PydanticObjectId | None, version: int
+) -> tuple[PydanticObjectId, Production]:
+    persona = await find_persona(workspace_id, persona_id) if persona_id else None
+    if persona is None or persona.id is None:
+        raise NotFound("Persona", ("personaId",))
+    if persona.production is not None and persona.production.version == version:
+        return persona.id, persona.production
+    found = await get_version(persona.id, version)
+    if found is None:
+        raise NotFound("Version", ("version",))
+    return persona.id, found
+
+
+async def _replayed(
+    workspace_id: PydanticObjectId, persona_id: PydanticObjectId, record: Record
+) -> Conversation | None:
+    if record.idempotency_key is None:
+        return None
+    found = await Conversation.get_pymongo_collection().find_one(
+        {
+            "workspace_id": workspace_id,
+            "persona_id": persona_id,
+            "idempotency_key": record.idempotency_key,
+        }
+    )
+    if found is None:
+        return None
+    first: Conversation = Conversation.model_validate(found)
+    if first.contact != contact_key(record.contact_id):
+        raise KeyReused()
+    return first
+
+
+async def _cap(place: Place) -> None:
+    collection = Conversation.get_pymongo_collection()
+    beyond = (
+        collection.find(place.query, {"_id": 1})
+        .sort([("ended_at", -1), ("_id", -1)])
+        .skip(MAX_CONVERSATIONS)
+    )
+    oldest = [row["_id"] async for row in beyond]
+    if oldest:
+        await collection.delete_many({"_id": {"$in": oldest}})
+
+
+async def record_conversation(actor: Principal, record: Record, now: datetime) -> Conversation:
+    """Store the conversation and merge its facts; raises DomainError, storing nothing."""
+    require(actor, Operation.RECORD_CONVERSATION)
+    problems = check_record(record, now)
+    if problems:
+        raise InvalidInput(problems)
+    persona_id, version = await _version(actor.workspace_id, record.persona_id, record.version)
+    if not version.snapshot.memory:
+        raise MemoryDisabled()
+    ended_at = as_utc(record.ended_at) if record.ended_at is not None else now
+    if ended_at < version.published_at:
+        raise InvalidInput([Problem(("endedAt",), "endedAt is before the version was published.")])
+    replayed = await _replayed(actor.workspace_id, persona_id, record)
+    if replayed is not None:
+        return replayed
+    policy = version.snapshot.memory_policy
+    place = Place(
+        actor.workspace_id,
+        space_of(persona_id, policy),
+        contact_key(record.contact_id),
+    )
+    retention = timedelta(days=policy.retention_days)
+    facts = cast(dict[str, Value | None], record.facts or {})  # checked above
+    try:
+        await merge_facts(place, facts, now + retention, now)
+    except FactsFull:
+        raise TooManyFacts(MAX_FACTS) from None
+    conversation = Conversation(
+        workspace_id=place.workspace_id,
+        space=place.space,
+        contact=place.contact,
+        persona_id=persona_id,
+        version=record.version,
+        channel=record.channel,
+        resolution_id=record.resolution_id,
+        summary=record.summary,
+        ended_at=ended_at,
+        expires_at=ended_at + retention,
+        idempotency_key=record.idempotency_key,
+        recorded_at=now,
+    )
+    stored = conversation.model_dump(by_alias=True, exclude={"id"})
+    if record.idempotency_key is None:
+        del stored["idempotency_key"]  # the unique index covers keyed records only
+    try:
+        inserted = await Conversation.get_pymongo_collection().insert_one(stored)
+    except DuplicateKeyError:
+        first = await _replayed(actor.workspace_id, persona_id, record)
+        if first is None:
+            raise
+        return first
+    conversation.id = inserted.inserted_id
+    await _cap(place)
+    return conversation

@@ -1,0 +1,1 @@
+"""Contact memory over GraphQL: recorded by runtimes, recalled at call start, forgotten."""
