@@ -1,5 +1,5 @@
-"""Stored memory: one document per conversation, one per contact and memory space for facts,
-and a receipt per erasure.
+"""Stored memory: one document per conversation (the history), one per contact and memory
+space (what a call start reads), and a receipt per erasure.
 
 Contacts are stored by the sha256 of their id, never the id itself: lookups need only the
 hash, and an erasure receipt names the same hash.
@@ -14,6 +14,8 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from app.library.catalog import Channel
 from app.platform.clock import utcnow
+
+_KEYED = [("workspace_id", ASCENDING), ("persona_id", ASCENDING)]
 
 
 class Conversation(Document):
@@ -33,7 +35,7 @@ class Conversation(Document):
     class Settings:
         name = "conversations"
         indexes: ClassVar = [
-            # Recall (newest first) and the cap per contact and space.
+            # The cap per contact and space, newest first; erasure of one space.
             IndexModel(
                 [
                     ("workspace_id", ASCENDING),
@@ -48,12 +50,12 @@ class Conversation(Document):
             IndexModel([("workspace_id", ASCENDING), ("contact", ASCENDING)], name="contact"),
             # Deleted by the database once past retention where it honours TTL; swept too.
             IndexModel([("expires_at", ASCENDING)], name="retention", expireAfterSeconds=0),
+            # A retried record is found by its key; keyed records are unique per persona.
+            # Two indexes, as the embedded database plans no query on a partial index (and
+            # Beanie keeps one index per set of field names: the lookup's ends with _id).
+            IndexModel([*_KEYED, ("idempotency_key", ASCENDING), ("_id", ASCENDING)], name="keyed"),
             IndexModel(
-                [
-                    ("workspace_id", ASCENDING),
-                    ("persona_id", ASCENDING),
-                    ("idempotency_key", ASCENDING),
-                ],
+                [*_KEYED, ("idempotency_key", ASCENDING)],
                 name="idempotency",
                 unique=True,
                 partialFilterExpression={"idempotency_key": {"$type": "string"}},
@@ -61,22 +63,26 @@ class Conversation(Document):
         ]
 
 
-class ContactFacts(Document):
-    """The latest value of each fact key, each with when it expires (its last change plus
-    the retention of the version that changed it)."""
+class Contact(Document):
+    """What is remembered of one contact in one memory space, as a call start reads it: the
+    latest value of each fact key, and the newest conversations (a copy of at most
+    MAX_RECENT of them, so that recall is one read however long the history)."""
 
     workspace_id: PydanticObjectId
     space: str
     contact: str
-    # key -> {"v": value, "e": expires at}
+    # key -> {"v": value, "e": expires at (its last change plus the retention of the version
+    # that changed it)}
     facts: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    # When the last key expires (the database deletes the document then) and the first does
+    # Conversations as stored, newest first, without the fields this document holds.
+    recent: list[dict[str, Any]] = Field(default_factory=list)
+    # When its last entry expires (the database deletes the document then) and its first does
     # (the sweep prunes it then).
     expires_at: datetime | None = None
     prunes_at: datetime | None = None
 
     class Settings:
-        name = "contact_facts"
+        name = "contacts"
         indexes: ClassVar = [
             IndexModel(
                 [("workspace_id", ASCENDING), ("space", ASCENDING), ("contact", ASCENDING)],

@@ -12,7 +12,7 @@ from beanie import PydanticObjectId
 from app.access.permissions import Operation, require
 from app.access.principal import Principal
 from app.library.errors import NotFound
-from app.memory.documents import ContactFacts, Conversation, ErasureReceipt
+from app.memory.documents import Contact, Conversation, ErasureReceipt
 from app.memory.spaces import MAX_CONTACT_ID, SHARED, Place, contact_key, own_space
 from app.personas.memory_policy import MemoryScope
 from app.personas.reads import find_persona
@@ -37,7 +37,7 @@ async def _spaces(actor: Principal, persona_id: PydanticObjectId) -> list[str]:
 
 
 async def _delete_facts(selections: Iterable[Row]) -> int:
-    collection = ContactFacts.get_pymongo_collection()
+    collection = Contact.get_pymongo_collection()
     deleted = 0
     for selection in selections:
         async for row in collection.find(selection, {"_id": 1}):
@@ -115,14 +115,16 @@ async def count_receipts(actor: Principal) -> int:
 
 async def get_receipt(actor: Principal, receipt_id: PydanticObjectId) -> ErasureReceipt | None:
     require(actor, Operation.READ_ERASURE_RECEIPTS)
-    found = await ErasureReceipt.get_pymongo_collection().find_one(
-        {"_id": receipt_id, "workspace_id": actor.workspace_id}
-    )
-    return ErasureReceipt.model_validate(found) if found else None
+    # _id alone is what an index serves; the workspace is checked on the row found.
+    found = await ErasureReceipt.get_pymongo_collection().find_one({"_id": receipt_id})
+    if found is None or found["workspace_id"] != actor.workspace_id:
+        return None
+    receipt: ErasureReceipt = ErasureReceipt.model_validate(found)
+    return receipt
 
 
 async def drop_persona_memory(workspace_id: PydanticObjectId, persona_id: PydanticObjectId) -> None:
     """A deleted persona's own memory space goes with it; the shared one is the workspace's."""
     selection = {"workspace_id": workspace_id, "space": own_space(persona_id)}
     await Conversation.get_pymongo_collection().delete_many(selection)
-    await ContactFacts.get_pymongo_collection().delete_many(selection)
+    await Contact.get_pymongo_collection().delete_many(selection)

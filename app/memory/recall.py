@@ -1,15 +1,17 @@
-"""What a call start gets of a contact's memory: facts and the newest conversations, read by
-two indexed queries at once, as of a moment (nothing past retention)."""
+"""What a call start gets of a contact's memory: facts and the newest conversations, read as
+of a moment (nothing past retention) from the contact's one document."""
 
-import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
+from typing import Any
 
 from beanie import PydanticObjectId
 
 from app.access.permissions import Operation, require
 from app.access.principal import Principal
-from app.memory.documents import ContactFacts, Conversation
+from app.memory.documents import Contact, Conversation
 from app.memory.facts import Value, current
 from app.memory.spaces import Place, contact_key, space_of
 from app.personas.documents import Snapshot
@@ -45,26 +47,24 @@ def template_value(memory: ContactMemory | None) -> dict[str, object]:
     }
 
 
-async def _conversations(place: Place, count: int, now: datetime) -> list[Conversation]:
-    if count == 0:
-        return []
-    cursor = (
-        Conversation.get_pymongo_collection()
-        .find({**place.query, "expires_at": {"$gt": now}})
-        .sort([("ended_at", -1), ("_id", -1)])
-        .limit(count)
-    )
-    return [Conversation.model_validate(row) async for row in cursor]
+def _recent(
+    place: Place, stored: Mapping[str, Any], count: int, now: datetime
+) -> list[Conversation]:
+    entries: list[dict[str, Any]] = stored.get("recent") or []
+    alive = (entry for entry in entries if entry["expires_at"] > now)
+    return [Conversation.model_validate({**entry, **place.query}) for entry in islice(alive, count)]
 
 
 async def recall(
     place: Place, contact_id: str, scope: MemoryScope, count: int, now: datetime
 ) -> ContactMemory:
-    stored, conversations = await asyncio.gather(
-        ContactFacts.get_pymongo_collection().find_one(place.query, {"facts": 1}),
-        _conversations(place, count, now),
+    """One read of the contact's document, whatever the length of its history."""
+    stored = await Contact.get_pymongo_collection().find_one(place.query, {"facts": 1, "recent": 1})
+    if stored is None:
+        return ContactMemory(contact_id, scope)
+    return ContactMemory(
+        contact_id, scope, current(stored, now), _recent(place, stored, count, now)
     )
-    return ContactMemory(contact_id, scope, current(stored, now), conversations)
 
 
 async def recall_for(

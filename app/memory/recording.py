@@ -1,9 +1,10 @@
 """recordConversation: what the runtime learned in a call or chat, kept for the next one.
 
-The record is checked whole first, then the facts are merged (the one step that can still be
-refused, for the key limit), then the conversation is inserted. A retry with the same
-idempotency key finds the first record and stores nothing; two retries racing each other
-are told apart by the unique index, and the loser answers the winner's record.
+The record is checked whole first, then the conversation is inserted into the history, then
+the contact's document takes the facts and the conversation in one update (the one step
+that can still be refused, for the key limit: the conversation is deleted again then). A
+retry with the same idempotency key finds the first record and stores nothing; two retries
+racing each other are told apart by the unique index, and the loser answers the first.
 """
 
 from dataclasses import dataclass
@@ -17,9 +18,10 @@ from app.access.permissions import Operation, require
 from app.access.principal import Principal
 from app.library.catalog import Channel
 from app.library.errors import NotFound
+from app.memory.contacts import FactsFull, remember
 from app.memory.documents import Conversation
 from app.memory.errors import KeyReused, MemoryDisabled, TooManyFacts
-from app.memory.facts import MAX_FACTS, FactsFull, Value, check_facts, merge_facts
+from app.memory.facts import MAX_FACTS, Value, check_facts
 from app.memory.spaces import MAX_CONTACT_ID, Place, contact_key, space_of
 from app.personas.documents import Production
 from app.personas.reads import find_persona, get_version
@@ -122,6 +124,22 @@ async def _cap(place: Place) -> None:
         await collection.delete_many({"_id": {"$in": oldest}})
 
 
+async def _insert(conversation: Conversation, record: Record) -> Conversation | None:
+    """Insert the conversation; None, or the first record when a retry raced this one."""
+    stored = conversation.model_dump(by_alias=True, exclude={"id"})
+    if record.idempotency_key is None:
+        del stored["idempotency_key"]  # the unique index covers keyed records only
+    try:
+        inserted = await Conversation.get_pymongo_collection().insert_one(stored)
+    except DuplicateKeyError:
+        first = await _replayed(conversation.workspace_id, conversation.persona_id, record)
+        if first is None:
+            raise
+        return first
+    conversation.id = inserted.inserted_id
+    return None
+
+
 async def record_conversation(actor: Principal, record: Record, now: datetime) -> Conversation:
     """Store the conversation and merge its facts; raises DomainError, storing nothing."""
     require(actor, Operation.RECORD_CONVERSATION)
@@ -144,11 +162,6 @@ async def record_conversation(actor: Principal, record: Record, now: datetime) -
         contact_key(record.contact_id),
     )
     retention = timedelta(days=policy.retention_days)
-    facts = cast(dict[str, Value | None], record.facts or {})  # checked above
-    try:
-        await merge_facts(place, facts, now + retention, now)
-    except FactsFull:
-        raise TooManyFacts(MAX_FACTS) from None
     conversation = Conversation(
         workspace_id=place.workspace_id,
         space=place.space,
@@ -163,16 +176,15 @@ async def record_conversation(actor: Principal, record: Record, now: datetime) -
         idempotency_key=record.idempotency_key,
         recorded_at=now,
     )
-    stored = conversation.model_dump(by_alias=True, exclude={"id"})
-    if record.idempotency_key is None:
-        del stored["idempotency_key"]  # the unique index covers keyed records only
-    try:
-        inserted = await Conversation.get_pymongo_collection().insert_one(stored)
-    except DuplicateKeyError:
-        first = await _replayed(actor.workspace_id, persona_id, record)
-        if first is None:
-            raise
+    first = await _insert(conversation, record)
+    if first is not None:
         return first
-    conversation.id = inserted.inserted_id
+    facts = cast(dict[str, Value | None], record.facts or {})  # checked above
+    try:
+        await remember(place, conversation, facts, now + retention, now)
+    except FactsFull:
+        # Call starts read the contact's document only: they never saw the conversation.
+        await Conversation.get_pymongo_collection().delete_one({"_id": conversation.id})
+        raise TooManyFacts(MAX_FACTS) from None
     await _cap(place)
     return conversation

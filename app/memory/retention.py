@@ -1,6 +1,6 @@
 """Retention: nothing past it is ever served (reads filter by the moment they are made),
 and it is deleted soon after, by the database's TTL indexes where it honours them and by a
-sweep that one process at a time runs under a lease.
+sweep that one process runs per interval.
 """
 
 import asyncio
@@ -11,51 +11,55 @@ from datetime import datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from app.memory.documents import ContactFacts, Conversation
-from app.memory.facts import prune_pipeline
+from app.memory.contacts import prune_pipeline
+from app.memory.documents import Contact, Conversation
 from app.platform.clock import utcnow
 
 logger = logging.getLogger(__name__)
 
-LEASES = "leases"
-LEASE = "memory-retention"
+TURNS = "sweeps"
+TURN = "memory-retention"
 
 
 @dataclass(frozen=True)
 class Swept:
     conversations: int
-    contacts: int  # fact documents pruned or deleted
+    contacts: int  # contact documents pruned or deleted
 
 
 async def sweep(now: datetime) -> Swept:
     """Delete what is past retention as of `now`."""
     past = {"expires_at": {"$lte": now}}
     conversations = await Conversation.get_pymongo_collection().delete_many(past)
-    facts = ContactFacts.get_pymongo_collection()
-    emptied = await facts.delete_many(past)
-    pruned = await facts.update_many({"prunes_at": {"$lte": now}}, prune_pipeline(now))
+    contacts = Contact.get_pymongo_collection()
+    emptied = await contacts.delete_many(past)
+    pruned = await contacts.update_many({"prunes_at": {"$lte": now}}, prune_pipeline(now))
     return Swept(conversations.deleted_count, emptied.deleted_count + pruned.modified_count)
 
 
-async def take_lease(holder: str, now: datetime, term: timedelta) -> bool:
-    """Whether `holder` may sweep now: the lease is free, expired or its own."""
-    leases = Conversation.get_pymongo_collection().database[LEASES]
-    free = {"_id": LEASE, "$or": [{"until": {"$lte": now}}, {"holder": holder}]}
+async def take_turn(now: datetime, interval: timedelta) -> bool:
+    """Whether this process sweeps the interval `now` falls in: the first to ask does.
+
+    Each interval is one document, keyed by its number; inserting it is the claim, so the
+    unique _id decides between processes and no clock needs to agree on more than that.
+    """
+    turns = Conversation.get_pymongo_collection().database[TURNS]
+    slot = int(now.timestamp() // interval.total_seconds())
     try:
-        await leases.update_one(
-            free, {"$set": {"holder": holder, "until": now + term}}, upsert=True
-        )
+        await turns.insert_one({"_id": f"{TURN}:{slot}", "at": now})
     except DuplicateKeyError:
-        return False  # held by another process
+        return False
+    # By _id alone, which is what the embedded database serves from an index.
+    await turns.delete_one({"_id": f"{TURN}:{slot - 1}"})
     return True
 
 
-async def keep_swept(holder: str, interval: timedelta) -> None:
-    """Sweep every `interval` while this process holds the lease; runs until cancelled."""
+async def keep_swept(interval: timedelta) -> None:
+    """Sweep once per `interval` across processes; runs until cancelled."""
     while True:
         now = utcnow()
         with contextlib.suppress(PyMongoError):
-            if await take_lease(holder, now, interval):
+            if await take_turn(now, interval):
                 swept = await sweep(now)
                 logger.info(
                     "memory retention swept",

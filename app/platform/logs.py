@@ -24,6 +24,11 @@ def _drop_query_strings(record: logging.LogRecord) -> bool:
     return True
 
 
+def quiet_driver(level: int) -> None:
+    """Keep the driver above DEBUG, where it logs whole commands: prompts, summaries, facts."""
+    logging.getLogger("pymongo").setLevel(max(level, logging.INFO))
+
+
 def configure(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
@@ -38,3 +43,4 @@ def configure(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    quiet_driver(level)

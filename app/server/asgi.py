@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -61,9 +60,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         app.state.events = EventHub(PersonaVersion.get_pymongo_collection().database, productions)
         app.state.key_watch = KeyWatch(principal_from)  # closes the sockets of revoked keys
         await app.state.events.start()
-        sweeping = asyncio.create_task(
-            keep_swept(uuid.uuid4().hex, timedelta(seconds=settings.memory_sweep_seconds))
-        )
+        sweeping = asyncio.create_task(keep_swept(timedelta(seconds=settings.memory_sweep_seconds)))
         # Without change streams no other process's publishes would reach the cache.
         if app.state.events.change_streams:
             productions.open()

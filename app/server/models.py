@@ -5,7 +5,7 @@ from beanie import Document
 from app.access.documents import ApiKey, Workspace
 from app.library.knowledge.documents import KnowledgeBase
 from app.library.tools.documents import Tool
-from app.memory.documents import ContactFacts, Conversation, ErasureReceipt
+from app.memory.documents import Contact, Conversation, ErasureReceipt
 from app.personas.documents import Persona, PersonaVersion
 from app.platform.database import MongoDatabase, bind
 from app.server.backfill import backfill
@@ -18,7 +18,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     Tool,
     KnowledgeBase,
     Conversation,
-    ContactFacts,
+    Contact,
     ErasureReceipt,
 ]
 

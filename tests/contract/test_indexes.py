@@ -52,6 +52,7 @@ from tests.support.library import (
     set_tools,
     text_source,
 )
+from tests.support.memory import memory_operations
 
 PAGE = """
 query($first: Int, $after: String, $search: String, $status: PersonaStatus) {
@@ -149,6 +150,7 @@ async def _every_operation(api: GraphQLClient) -> None:
     await _tool_operations(api)
     await _knowledge_operations(api)
     await _attachment_operations(api)
+    await memory_operations(api)
 
 
 async def _attachment_operations(api: GraphQLClient) -> None:
@@ -246,4 +248,12 @@ async def test_no_operation_scans_a_collection(
         ("update", "knowledge_texts"),
         ("find", "counters"),
         ("findAndModify", "counters"),
+        ("find", "conversations"),
+        ("delete", "conversations"),
+        ("find", "contacts"),
+        ("update", "contacts"),
+        ("findAndModify", "contacts"),
+        ("delete", "contacts"),
+        ("find", "erasure_receipts"),
+        ("delete", "sweeps"),
     } <= checked, checked

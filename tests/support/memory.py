@@ -104,3 +104,29 @@ async def live_memory(
 async def memory_of(api: GraphQLClient, persona: dict[str, Any], contact_id: str) -> Any:
     data = await api.data(CONTACT_MEMORY, contactId=contact_id, personaId=persona["id"])
     return data["contactMemory"]
+
+
+async def memory_operations(api: GraphQLClient) -> None:
+    """Every memory operation once, for the checks that watch what the database is sent."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.memory.retention import sweep, take_turn
+    from tests.support.client import DELETE
+
+    persona = await remembering_persona(api, name="Remembers")
+    shared = await remembering_persona(api, policy={"scope": "WORKSPACE"}, name="Shares")
+    await recorded(api, persona, facts={"first_name": "Dana"}, idempotencyKey="call-1")
+    await record(api, persona, idempotencyKey="call-1")  # the retry
+    await recorded(api, shared, facts={"first_name": None})
+    await live_memory(api, persona)
+    await memory_of(api, shared, "+15550100")
+    await forget(api, "+15550100", persona["id"])
+    await forget(api, "+15550100", shared["id"])
+    receipt = (await forget(api, "+15550100"))["receipt"]
+    page = (await api.data(RECEIPTS, first=1))["erasureReceipts"]
+    await api.data(RECEIPTS, first=1, after=page["pageInfo"]["endCursor"])
+    await api.data("query($id: ID!) { node(id: $id) { id } }", id=receipt["id"])
+    now = datetime.now(UTC)
+    await take_turn(now, timedelta(minutes=1))
+    await sweep(now + timedelta(days=400))
+    await mutate(api, DELETE, id=persona["id"])
