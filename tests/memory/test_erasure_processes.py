@@ -116,3 +116,7 @@ async def test_after_forget_contact_answers_no_other_process_serves_that_memory(
             {"first_name": "Sam"},
             1,
         )
+        logged = "\n".join(first.lines + second.lines)
+    assert "/graphql" in logged  # every request was logged, and none told the contact
+    for secret in (CONTACT, OTHER_CONTACT, "Asked to move", "Dana"):
+        assert secret not in logged
