@@ -66,7 +66,7 @@ async def held(database: MongoDatabase, contact_id: str) -> dict[str, Held]:
     async for row in database["conversations"].find({"contact": contact}):
         count, keys = spaces.get(row["space"], (0, []))
         spaces[row["space"]] = (count + 1, keys)
-    async for row in database["contact_facts"].find({"contact": contact}):
+    async for row in database["contacts"].find({"contact": contact}):
         count, _ = spaces.get(row["space"], (0, []))
         spaces[row["space"]] = (count, sorted(row["facts"]))
     return spaces
@@ -76,14 +76,14 @@ async def held_in(database: MongoDatabase, workspace_id: ObjectId, contact_id: s
     """How many documents (conversations and facts) of the contact one workspace keeps."""
     selection = {"workspace_id": workspace_id, "contact": sha256(contact_id)}
     conversations = await database["conversations"].count_documents(selection)
-    return conversations + await database["contact_facts"].count_documents(selection)
+    return conversations + await database["contacts"].count_documents(selection)
 
 
 async def memory_documents(database: MongoDatabase) -> dict[str, list[dict[str, Any]]]:
     """Every stored memory document and receipt, to compare before and after a refusal."""
     return {
         name: await database[name].find({}).sort("_id", 1).to_list()
-        for name in ("conversations", "contact_facts", "erasure_receipts")
+        for name in ("conversations", "contacts", "erasure_receipts")
     }
 
 
