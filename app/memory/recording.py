@@ -1,14 +1,17 @@
 """recordConversation: what the runtime learned in a call or chat, kept for the next one.
 
-The record is checked whole first, then the facts are merged (the one step that can still be
-refused, for the key limit), then the conversation is inserted. A retry with the same
-idempotency key finds the first record and stores nothing; two retries racing each other
-are told apart by the unique index, and the loser answers the winner's record.
+The record is checked whole first, then the conversation is inserted with the facts it brings
+still pending, then those are merged (the one step that can still be refused, for the key
+limit, which deletes the conversation again) and the pending copy dropped. Inserting first
+makes the unique index on the idempotency key decide which of several racing retries is the
+first: only that record's facts are merged, and a key reused for another contact stores
+nothing of it. A retry that finds the first record with its facts still pending (the first
+was cut short, or is still under way) merges them itself, so no crash loses them.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
@@ -33,6 +36,8 @@ MAX_RESOLUTION_ID = 200
 MAX_CONVERSATIONS = 1_000
 # How far ahead of this clock a runtime's clock may be.
 CLOCK_SKEW = timedelta(seconds=60)
+# The record's facts, kept on its conversation until they are merged.
+PENDING = "pending_facts"
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ async def _version(
 
 
 async def _replayed(
-    workspace_id: PydanticObjectId, persona_id: PydanticObjectId, record: Record
+    workspace_id: PydanticObjectId, persona_id: PydanticObjectId, record: Record, now: datetime
 ) -> Conversation | None:
     if record.idempotency_key is None:
         return None
@@ -104,10 +109,27 @@ async def _replayed(
     )
     if found is None:
         return None
-    first: Conversation = Conversation.model_validate(found)
-    if first.contact != contact_key(record.contact_id):
+    if found["contact"] != contact_key(record.contact_id):
         raise KeyReused()
-    return first
+    return await _settled(found, now)
+
+
+async def _settled(stored: dict[str, Any], now: datetime) -> Conversation:
+    """The stored conversation once its pending facts are merged; raises TooManyFacts, and
+    deletes it, when they find no room."""
+    collection = Conversation.get_pymongo_collection()
+    pending = stored.pop(PENDING, None)
+    if pending is not None:
+        place = Place(stored["workspace_id"], stored["space"], stored["contact"])
+        retention = stored["expires_at"] - stored["ended_at"]
+        try:
+            await merge_facts(place, pending, now + retention, now)
+        except FactsFull:
+            await collection.delete_one({"_id": stored["_id"]})
+            raise TooManyFacts(MAX_FACTS) from None
+        await collection.update_one({"_id": stored["_id"]}, {"$unset": {PENDING: ""}})
+    found: Conversation = Conversation.model_validate(stored)
+    return found
 
 
 async def _cap(place: Place) -> None:
@@ -134,7 +156,7 @@ async def record_conversation(actor: Principal, record: Record, now: datetime) -
     ended_at = as_utc(record.ended_at) if record.ended_at is not None else now
     if ended_at < version.published_at:
         raise InvalidInput([Problem(("endedAt",), "endedAt is before the version was published.")])
-    replayed = await _replayed(actor.workspace_id, persona_id, record)
+    replayed = await _replayed(actor.workspace_id, persona_id, record, now)
     if replayed is not None:
         return replayed
     policy = version.snapshot.memory_policy
@@ -145,10 +167,6 @@ async def record_conversation(actor: Principal, record: Record, now: datetime) -
     )
     retention = timedelta(days=policy.retention_days)
     facts = cast(dict[str, Value | None], record.facts or {})  # checked above
-    try:
-        await merge_facts(place, facts, now + retention, now)
-    except FactsFull:
-        raise TooManyFacts(MAX_FACTS) from None
     conversation = Conversation(
         workspace_id=place.workspace_id,
         space=place.space,
@@ -166,13 +184,15 @@ async def record_conversation(actor: Principal, record: Record, now: datetime) -
     stored = conversation.model_dump(by_alias=True, exclude={"id"})
     if record.idempotency_key is None:
         del stored["idempotency_key"]  # the unique index covers keyed records only
+    if facts:
+        stored[PENDING] = facts
     try:
-        inserted = await Conversation.get_pymongo_collection().insert_one(stored)
+        await Conversation.get_pymongo_collection().insert_one(stored)
     except DuplicateKeyError:
-        first = await _replayed(actor.workspace_id, persona_id, record)
+        first = await _replayed(actor.workspace_id, persona_id, record, now)
         if first is None:
             raise
         return first
-    conversation.id = inserted.inserted_id
+    settled = await _settled(stored, now)
     await _cap(place)
-    return conversation
+    return settled
