@@ -4,9 +4,10 @@ A record's update is one pipeline on the contact's document: it drops the fact k
 recent conversations past retention, deletes the keys given as null, sets the others, puts
 the conversation among the newest MAX_RECENT, and recomputes when the document expires and
 when its first entry does. A record that would leave more than MAX_FACTS keys changes
-nothing but a flag, which the answered document shows (the limit is not in the filter: the
-embedded database serves no filter holding `$expr` from an index). Concurrent records of
-one contact never lose each other's keys: each applies to the document as the other left it.
+nothing, which the answered document shows (the limit is not in the filter: the embedded
+database serves no filter holding `$expr` from an index). Concurrent records of
+one contact never lose each other's keys: each applies to the document as the other left it,
+and the same record applied twice leaves what it left once.
 """
 
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from app.personas.memory_policy import RECALL_CONVERSATIONS
 # Conversations a contact's document keeps for call starts: as many as a policy may recall.
 MAX_RECENT = RECALL_CONVERSATIONS[1]
 _PLACE_FIELDS = ("workspace_id", "space", "contact")
+ATTEMPTS = 3
 _NEWEST_FIRST = {"ended_at": -1, "_id": -1}
 
 
@@ -42,9 +44,14 @@ def _kept_facts(now: datetime, deleted: list[str]) -> dict[str, Any]:
     return {"$arrayToObject": {"$filter": {"input": _facts(), "cond": cond}}}
 
 
-def _kept_recent(now: datetime) -> dict[str, Any]:
+def _kept_recent(now: datetime, replaced: object = None) -> dict[str, Any]:
+    """The recent conversations still within retention, but the one this record replaces."""
     recent = {"$ifNull": ["$recent", []]}
-    return {"$filter": {"input": recent, "cond": {"$gt": ["$$this.expires_at", now]}}}
+    alive: dict[str, Any] = {"$gt": ["$$this.expires_at", now]}
+    if replaced is not None:
+        # A record remembered twice (a retry finishing a first cut short) is kept once.
+        alive = {"$and": [alive, {"$ne": ["$$this._id", replaced]}]}
+    return {"$filter": {"input": recent, "cond": alive}}
 
 
 def _bounds() -> dict[str, Any]:
@@ -67,7 +74,7 @@ def _record(
     now: datetime, given: dict[str, Any], deleted: list[str], entry: dict[str, Any]
 ) -> list[dict[str, Any]]:
     facts = {"$mergeObjects": [_kept_facts(now, deleted), given]}
-    newest = {"$concatArrays": [_kept_recent(now), [{"$literal": entry}]]}
+    newest = {"$concatArrays": [_kept_recent(now, entry["_id"]), [{"$literal": entry}]]}
     recent = {"$slice": [{"$sortArray": {"input": newest, "sortBy": _NEWEST_FIRST}}, MAX_RECENT]}
     fits = {"$lte": [{"$size": {"$objectToArray": "$merging"}}, MAX_FACTS]}
     return [
@@ -76,7 +83,6 @@ def _record(
             "$set": {
                 "facts": {"$cond": [fits, "$merging", "$facts"]},
                 "recent": {"$cond": [fits, recent, "$recent"]},
-                "full": {"$not": [fits]},
             }
         },
         {"$unset": "merging"},
@@ -100,21 +106,30 @@ async def remember(
     pipeline = _record(now, given, deleted, recent_entry(conversation))
     collection = Contact.get_pymongo_collection()
     # The filter is the contact's identity alone, which its unique index serves. Two records
-    # creating the document at once: one insert fails on that index, and is done again.
-    for attempt in range(2):
+    # creating the document at once: one insert fails on that index (or, on the embedded
+    # database, answers no document), and is done again, which is safe: a record applied twice
+    # leaves what it left once.
+    after = None
+    for attempt in range(ATTEMPTS):
         try:
             after = await collection.find_one_and_update(
                 place.query,
                 pipeline,
-                projection={"full": 1},
+                projection={"facts": 1},
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
             )
-            break
         except DuplicateKeyError:
-            if attempt:
+            if attempt == ATTEMPTS - 1:
                 raise
-    if after is not None and after.get("full"):
+        if after is not None:
+            break
+    else:
+        after = await collection.find_one(place.query, {"facts": 1})
+    # Refused, the facts are as they were, so a key it sets is missing: a record over the limit
+    # sets at least one key the contact did not have. Applied, every key it sets is there.
+    kept = (after or {}).get("facts") or {}
+    if any(key not in kept for key in changed):
         raise FactsFull()
 
 

@@ -13,6 +13,8 @@ from app.platform.text import Path, check_free_text
 MAX_FACTS = 100
 MAX_FACT_TEXT = 1_000
 KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
+# BSON keeps integers in 64 bits; JSON has no such bound.
+INT64 = range(-(2**63), 2**63)
 
 Value = str | int | float | bool
 
@@ -23,6 +25,8 @@ def _check_value(value: object, path: Path) -> list[Problem]:
     if isinstance(value, int | float):
         if isinstance(value, float) and not math.isfinite(value):
             return [Problem(path, "A fact's number must be finite.")]
+        if isinstance(value, int) and value not in INT64:
+            return [Problem(path, "A fact's integer must fit in 64 bits.")]
         return []
     if isinstance(value, str):
         if len(value) > MAX_FACT_TEXT:

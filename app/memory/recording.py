@@ -1,15 +1,18 @@
 """recordConversation: what the runtime learned in a call or chat, kept for the next one.
 
-The record is checked whole first, then the conversation is inserted into the history, then
-the contact's document takes the facts and the conversation in one update (the one step
-that can still be refused, for the key limit: the conversation is deleted again then). A
-retry with the same idempotency key finds the first record and stores nothing; two retries
-racing each other are told apart by the unique index, and the loser answers the first.
+The record is checked whole first, then the conversation is inserted into the history with
+its facts still pending, then the contact's document takes the facts and the conversation in
+one update (the one step that can still be refused, for the key limit: the conversation is
+deleted again then) and the pending copy is dropped. Inserting first makes the unique index
+on the idempotency key decide which of several racing retries is the first: only that
+record is remembered, and a key reused for another contact stores nothing. A retry that
+finds the first record still pending (cut short, or still under way) remembers it itself;
+remembering twice changes nothing more than remembering once, so no crash loses a record.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any
 
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
@@ -21,7 +24,7 @@ from app.library.errors import NotFound
 from app.memory.contacts import FactsFull, remember
 from app.memory.documents import Conversation
 from app.memory.errors import KeyReused, MemoryDisabled, TooManyFacts
-from app.memory.facts import MAX_FACTS, Value, check_facts
+from app.memory.facts import MAX_FACTS, check_facts
 from app.memory.spaces import MAX_CONTACT_ID, Place, contact_key, space_of
 from app.personas.documents import Production
 from app.personas.reads import find_persona, get_version
@@ -35,6 +38,8 @@ MAX_RESOLUTION_ID = 200
 MAX_CONVERSATIONS = 1_000
 # How far ahead of this clock a runtime's clock may be.
 CLOCK_SKEW = timedelta(seconds=60)
+# What a record brings for the contact's document, kept on its conversation until remembered.
+PENDING = "pending_facts"
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ async def _version(
 
 
 async def _replayed(
-    workspace_id: PydanticObjectId, persona_id: PydanticObjectId, record: Record
+    workspace_id: PydanticObjectId, persona_id: PydanticObjectId, record: Record, now: datetime
 ) -> Conversation | None:
     if record.idempotency_key is None:
         return None
@@ -106,10 +111,28 @@ async def _replayed(
     )
     if found is None:
         return None
-    first: Conversation = Conversation.model_validate(found)
-    if first.contact != contact_key(record.contact_id):
+    if found["contact"] != contact_key(record.contact_id):
         raise KeyReused()
-    return first
+    return await _settled(found, now)
+
+
+async def _settled(stored: dict[str, Any], now: datetime) -> Conversation:
+    """The stored conversation once remembered; raises TooManyFacts, deleting it, when its
+    facts find no room."""
+    collection = Conversation.get_pymongo_collection()
+    pending = stored.pop(PENDING, None)
+    conversation: Conversation = Conversation.model_validate(stored)
+    if pending is not None:
+        place = Place(conversation.workspace_id, conversation.space, conversation.contact)
+        retention = conversation.expires_at - conversation.ended_at
+        try:
+            await remember(place, conversation, pending, now + retention, now)
+        except FactsFull:
+            # Call starts read the contact's document only: they never saw the conversation.
+            await collection.delete_one({"_id": conversation.id})
+            raise TooManyFacts(MAX_FACTS) from None
+        await collection.update_one({"_id": conversation.id}, {"$unset": {PENDING: ""}})
+    return conversation
 
 
 async def _cap(place: Place) -> None:
@@ -124,20 +147,16 @@ async def _cap(place: Place) -> None:
         await collection.delete_many({"_id": {"$in": oldest}})
 
 
-async def _insert(conversation: Conversation, record: Record) -> Conversation | None:
-    """Insert the conversation; None, or the first record when a retry raced this one."""
-    stored = conversation.model_dump(by_alias=True, exclude={"id"})
-    if record.idempotency_key is None:
-        del stored["idempotency_key"]  # the unique index covers keyed records only
+async def _insert(stored: dict[str, Any], record: Record, now: datetime) -> Conversation:
+    """Insert and remember the conversation; or the first record, when a retry raced this."""
     try:
-        inserted = await Conversation.get_pymongo_collection().insert_one(stored)
+        await Conversation.get_pymongo_collection().insert_one(stored)
     except DuplicateKeyError:
-        first = await _replayed(conversation.workspace_id, conversation.persona_id, record)
+        first = await _replayed(stored["workspace_id"], stored["persona_id"], record, now)
         if first is None:
             raise
         return first
-    conversation.id = inserted.inserted_id
-    return None
+    return await _settled(stored, now)
 
 
 async def record_conversation(actor: Principal, record: Record, now: datetime) -> Conversation:
@@ -152,7 +171,7 @@ async def record_conversation(actor: Principal, record: Record, now: datetime) -
     ended_at = as_utc(record.ended_at) if record.ended_at is not None else now
     if ended_at < version.published_at:
         raise InvalidInput([Problem(("endedAt",), "endedAt is before the version was published.")])
-    replayed = await _replayed(actor.workspace_id, persona_id, record)
+    replayed = await _replayed(actor.workspace_id, persona_id, record, now)
     if replayed is not None:
         return replayed
     policy = version.snapshot.memory_policy
@@ -176,15 +195,11 @@ async def record_conversation(actor: Principal, record: Record, now: datetime) -
         idempotency_key=record.idempotency_key,
         recorded_at=now,
     )
-    first = await _insert(conversation, record)
-    if first is not None:
-        return first
-    facts = cast(dict[str, Value | None], record.facts or {})  # checked above
-    try:
-        await remember(place, conversation, facts, now + retention, now)
-    except FactsFull:
-        # Call starts read the contact's document only: they never saw the conversation.
-        await Conversation.get_pymongo_collection().delete_one({"_id": conversation.id})
-        raise TooManyFacts(MAX_FACTS) from None
+    conversation.id = PydanticObjectId()  # known before the insert: the pending copy names it
+    stored = conversation.model_dump(by_alias=True)
+    if record.idempotency_key is None:
+        del stored["idempotency_key"]  # the unique index covers keyed records only
+    stored[PENDING] = record.facts or {}  # checked above
+    remembered = await _insert(stored, record, now)
     await _cap(place)
-    return conversation
+    return remembered
