@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # Contact memory past retention is never served; one process at a time deletes it this
     # often (the database's TTL indexes may be sooner).
     memory_sweep_seconds: float = Field(default=3_600.0, gt=0)
+    # Lets refreshKnowledgeSource fetch from loopback and private addresses (a developer's
+    # own pages); link-local and cloud metadata addresses stay refused whatever this says.
+    knowledge_fetch_allow_private: bool = False
 
     @field_validator("mongodb_uri")
     @classmethod
