@@ -28,3 +28,10 @@ class DuplicateName(DomainError):
     def __init__(self, label: str, path: Path) -> None:
         message = f"Another {label.lower()} in this workspace has this name."
         super().__init__([Problem(path, message, ErrorCode.DUPLICATE_NAME)])
+
+
+class FetchFailed(DomainError):
+    """A URL source's page could not be fetched; `reason` says why, readably."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__([Problem(("sourceId",), reason, ErrorCode.FETCH_FAILED)])

@@ -5,7 +5,7 @@ from beanie import PydanticObjectId
 
 from app.access.permissions import Operation, require
 from app.access.principal import Principal
-from app.library.knowledge import pages, store
+from app.library.knowledge import pages, refreshing, store
 from app.library.knowledge.definitions import (
     KnowledgeBaseChanges,
     KnowledgeBaseSpec,
@@ -76,6 +76,19 @@ async def remove_knowledge_source(
     require(actor, Operation.EDIT_KNOWLEDGE_BASES)
     return await store.remove_knowledge_source(
         actor.workspace_id, knowledge_base_id, expected_revision, source_id
+    )
+
+
+async def refresh_knowledge_source(
+    actor: Principal,
+    knowledge_base_id: PydanticObjectId,
+    expected_revision: int,
+    source_id: str,
+    fetch: refreshing.Fetch,
+) -> KnowledgeBase:
+    require(actor, Operation.EDIT_KNOWLEDGE_BASES)
+    return await refreshing.refresh_knowledge_source(
+        actor.workspace_id, knowledge_base_id, expected_revision, source_id, fetch
     )
 
 

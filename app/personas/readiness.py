@@ -6,11 +6,14 @@ Publishing asks the same question here, so readiness and publish never disagree.
 from dataclasses import dataclass
 
 from app.library.catalog import Channel, load_catalog
+from app.library.knowledge.definitions import KnowledgeBaseDefinition, KnowledgeSourceKind
 from app.personas.documents import Persona, PersonaStatus, Snapshot
 from app.personas.references import pin, same_pins
 from app.personas.templates import used_variables
 from app.personas.validation import publish_problems
 from app.platform.errors import ErrorCode, Problem
+from app.platform.quoting import quoted
+from app.platform.text import Path
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ def _channel_warnings(
 
 
 def warnings(draft: Snapshot) -> list[Problem]:
-    """Allowed but probably a mistake: unused variables, channels the persona lacks, empty bases."""
+    """Allowed but probably a mistake: unused variables, channels the persona lacks, empty
+    bases, URL sources never fetched."""
     found: list[Problem] = []
     used = set().union(*(used_variables(text) for text in _templates(draft)))
     for index, variable in enumerate(draft.variables):
@@ -85,8 +89,24 @@ def warnings(draft: Snapshot) -> list[Problem]:
         draft, "knowledgeBases", "knowledge base", [a.channels for a in bases]
     )
     for index, base in enumerate(bases):
+        path = ("draft", "knowledgeBases", str(index), "knowledgeBaseId")
         if base.definition is not None and not base.definition.sources:
             message = "The knowledge base has no sources: nothing to retrieve."
-            path = ("draft", "knowledgeBases", str(index), "knowledgeBaseId")
             found.append(Problem(path, message, ErrorCode.EMPTY_KNOWLEDGE_BASE))
+        found += _unfetched(base.definition, path)
     return found
+
+
+def _unfetched(definition: KnowledgeBaseDefinition | None, path: Path) -> list[Problem]:
+    """A warning for each URL source never fetched: it yields no passages."""
+    sources = definition.sources if definition is not None else []
+    return [
+        Problem(
+            path,
+            f"The URL source {quoted(source.title)} was never fetched, so it yields no "
+            "passages: refreshKnowledgeSource fetches it.",
+            ErrorCode.URL_SOURCE_NOT_FETCHED,
+        )
+        for source in sources
+        if source.kind is KnowledgeSourceKind.URL and source.text_hash is None
+    ]

@@ -6,12 +6,14 @@ transaction: the guard writes every one named, so it conflicts with a concurrent
 """
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from beanie import PydanticObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from app.library.errors import NotFound
 from app.library.knowledge import store as knowledge_store
+from app.library.knowledge.definitions import KnowledgeBaseDefinition
 from app.library.tools import store as tool_store
 from app.personas.documents import Snapshot
 from app.platform.errors import ErrorCode, Problem
@@ -106,5 +108,10 @@ async def pin(workspace_id: PydanticObjectId, draft: Snapshot) -> tuple[Snapshot
 def same_pins(running: Snapshot, pinned: Snapshot) -> bool:
     """Whether `running` pins what `pinned` does: a tool or base edited since is news."""
     return [a.definition for a in running.tools] == [a.definition for a in pinned.tools] and [
-        a.definition for a in running.knowledge_bases
-    ] == [a.definition for a in pinned.knowledge_bases]
+        _content(a.definition) for a in running.knowledge_bases
+    ] == [_content(a.definition) for a in pinned.knowledge_bases]
+
+
+def _content(definition: KnowledgeBaseDefinition | None) -> dict[str, Any] | None:
+    # A refresh that found the same text changes when the page was fetched, nothing else.
+    return None if definition is None else definition.pinned_content()

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import httpcore
 import httpx
 
+from app.platform.quoting import quoted
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # Cloud instance metadata: credentials live there. Some sit inside ranges the setting
@@ -27,16 +29,10 @@ PRIVATE = tuple(
     ipaddress.ip_network(n)
     for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
 )
-MAX_SHOWN = 100
 
 
 class FetchRefused(Exception):
     """A page was not fetched; the message says why, readably, and quotes no long URL."""
-
-
-def shown(text: str) -> str:
-    """`text` as a refusal may quote it: at most 100 characters."""
-    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -70,7 +66,7 @@ async def resolve(host: str, port: int) -> list[Address]:
         # The event loop runs getaddrinfo in a thread: a slow resolver blocks no request.
         found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise FetchRefused(f"The host {shown(host)} could not be resolved.") from None
+        raise FetchRefused(f"The host {quoted(host)} could not be resolved.") from None
     addresses: list[Address] = []
     for *_, sockaddr in found:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
@@ -90,14 +86,14 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         self,
         host: str,
         port: int,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         addresses = await resolve(host, port)
         for address in addresses:
             if (reason := self.policy.refusal(address)) is not None:
-                where = "" if host == str(address) else f"The host {shown(host)} is at {address}, "
+                where = "" if host == str(address) else f"The host {quoted(host)} is at {address}, "
                 raise FetchRefused(f"{where or f'{address} is '}{reason}: refused.")
         failure: httpcore.ConnectError | None = None
         for address in addresses:
@@ -113,7 +109,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
     async def connect_unix_socket(
         self,
         path: str,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         raise FetchRefused("Pages are fetched over TCP only.")

@@ -1,6 +1,8 @@
 """A knowledge base's sources as one snapshot retrieves from them, and what authors send."""
 
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
@@ -23,6 +25,10 @@ class KnowledgeSource(BaseModel):
     content_hash: str
     # The stored text behind a URL source, once fetched; TEXT sources' text has content_hash.
     text_hash: str | None = None
+    # URL sources: when text_hash was last fetched, and why the last fetch failed if it did.
+    # Neither is content: they change without a revision (see pinned_content).
+    fetched_at: datetime | None = None
+    fetch_error: str | None = None
 
     @property
     def stored_text_hash(self) -> str | None:
@@ -37,6 +43,13 @@ class KnowledgeBaseDefinition(BaseModel):
     revision: int
     name: str
     sources: list[KnowledgeSource]
+
+    def pinned_content(self) -> dict[str, Any]:
+        """What a version retrieves from: the definition less when its pages were fetched."""
+        return self.model_dump(exclude={"sources": {"__all__": FETCH_STATUS}})
+
+
+FETCH_STATUS = {"fetched_at", "fetch_error"}
 
 
 class KnowledgeSourceSpec(BaseModel):

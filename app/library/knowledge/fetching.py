@@ -14,7 +14,8 @@ import re
 import httpx
 from inscriptis import get_text
 
-from app.library.knowledge.addresses import AddressPolicy, FetchRefused, PinnedTransport, shown
+from app.library.knowledge.addresses import AddressPolicy, FetchRefused, PinnedTransport
+from app.platform.quoting import quoted
 
 DEADLINE_SECONDS = 10.0
 MAX_BYTES = 5 * 1024 * 1024
@@ -77,7 +78,7 @@ class PageFetcher:
     async def _text(self, response: httpx.Response) -> str:
         media = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if media not in HTML | PLAIN:
-            kind = shown(media) or "of no declared type"
+            kind = quoted(media) if media else "of no declared type"
             raise FetchRefused(f"The page is {kind}: only HTML and plain text are read.")
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
@@ -104,9 +105,9 @@ def _checked(url: str | httpx.URL) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
-        raise FetchRefused(f"{shown(str(url))} is not a valid URL.") from None
+        raise FetchRefused(f"{quoted(str(url))} is not a valid URL.") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise FetchRefused(f"{shown(str(url))} is not an http:// or https:// URL: refused.")
+        raise FetchRefused(f"{quoted(str(url))} is not an http:// or https:// URL: refused.")
     if parsed.userinfo:
         raise FetchRefused("A URL carrying a user name or password: refused.")
     return parsed

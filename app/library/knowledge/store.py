@@ -8,7 +8,7 @@ not who asks.
 """
 
 import uuid
-from typing import Any
+from typing import Any, NoReturn
 
 from beanie import PydanticObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -124,9 +124,10 @@ async def create_knowledge_base(
     return base
 
 
-async def _current(
+async def current_base(
     workspace_id: PydanticObjectId, knowledge_base_id: PydanticObjectId, expected: int, at: Path
 ) -> KnowledgeBase:
+    """The base, if it is at revision `expected`: NOT_FOUND at `at` or REVISION_MISMATCH if not."""
     current = await get_knowledge_base(workspace_id, knowledge_base_id)
     if current is None:
         raise NotFound(LABEL, at)
@@ -135,26 +136,45 @@ async def _current(
     return current
 
 
-async def _write(current: KnowledgeBase, fields: dict[str, Any], at: Path) -> KnowledgeBase:
+async def write_next(current: KnowledgeBase, fields: dict[str, Any], at: Path) -> KnowledgeBase:
     """Set `fields` at the next revision, if the base is still at the one read."""
     written: KnowledgeBase = current.model_copy(
         update={**fields, "revision": current.revision + 1, "updated_at": utcnow()}
     )
     stored = written.stored()
     names = (*fields, "name_key", "search_grams", "revision", "updated_at")
-    condition = {
-        "workspace_id": current.workspace_id,
-        "_id": current.id,
-        "revision": current.revision,
-    }
     try:
         result = await _collection().update_one(
-            condition, {"$set": {name: stored[name] for name in names}}
+            _identity(current), {"$set": {name: stored[name] for name in names}}
         )
     except DuplicateKeyError:
         raise DuplicateName(LABEL, ("name",)) from None
     if result.matched_count:
         return written
+    await _moved(current, at)
+
+
+async def write_in_place(current: KnowledgeBase, fields: dict[str, Any], at: Path) -> KnowledgeBase:
+    """Set `fields`, which are not content, at the same revision, if the base is still there.
+
+    When a page was fetched and why it failed change no passage a version retrieves.
+    """
+    written: KnowledgeBase = current.model_copy(update=fields)
+    stored = written.stored()
+    result = await _collection().update_one(
+        _identity(current), {"$set": {name: stored[name] for name in fields}}
+    )
+    if result.matched_count:
+        return written
+    await _moved(current, at)
+
+
+def _identity(current: KnowledgeBase) -> dict[str, Any]:
+    return {"workspace_id": current.workspace_id, "_id": current.id, "revision": current.revision}
+
+
+async def _moved(current: KnowledgeBase, at: Path) -> NoReturn:
+    """Why a conditional write matched nothing: the base is gone or at another revision."""
     assert current.id is not None
     latest = await get_knowledge_base(current.workspace_id, current.id)
     if latest is None:
@@ -175,10 +195,10 @@ async def update_knowledge_base(
         fields["name"] = stored_name(changes.name)
     if "description" in changes.model_fields_set:
         fields["description"] = _description(changes.description)
-    current = await _current(workspace_id, knowledge_base_id, expected_revision, ("id",))
+    current = await current_base(workspace_id, knowledge_base_id, expected_revision, ("id",))
     if all(getattr(current, name) == value for name, value in fields.items()):
         return current
-    return await _write(current, fields, ("id",))
+    return await write_next(current, fields, ("id",))
 
 
 async def add_knowledge_sources(
@@ -188,10 +208,10 @@ async def add_knowledge_sources(
     specs: list[KnowledgeSourceSpec],
 ) -> KnowledgeBase:
     """Append the sources, after those the base has."""
-    current = await _current(workspace_id, knowledge_base_id, expected_revision, BASE)
+    current = await current_base(workspace_id, knowledge_base_id, expected_revision, BASE)
     _refuse(check_sources(specs, len(current.sources), ("sources",)))
     sources = [*current.sources, *await _new_sources(specs)]
-    return await _write(current, {"sources": sources}, BASE)
+    return await write_next(current, {"sources": sources}, BASE)
 
 
 async def remove_knowledge_source(
@@ -201,11 +221,11 @@ async def remove_knowledge_source(
     source_id: str,
 ) -> KnowledgeBase:
     """Drop one source; its text stays in the text store for the versions that pin it."""
-    current = await _current(workspace_id, knowledge_base_id, expected_revision, BASE)
+    current = await current_base(workspace_id, knowledge_base_id, expected_revision, BASE)
     kept = [source for source in current.sources if source.id != source_id]
     if len(kept) == len(current.sources):
         raise NotFound("Knowledge source", ("sourceId",))
-    return await _write(current, {"sources": kept}, BASE)
+    return await write_next(current, {"sources": kept}, BASE)
 
 
 async def guard_knowledge_bases(
