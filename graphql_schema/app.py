@@ -178,6 +178,7 @@ class GraphQLApp(GraphQL[Context, None]):
             events=getattr(request.app.state, "events", None),
             productions=getattr(request.app.state, "productions", None),
             principal=request.scope.get("state", {}).get("principal"),
+            page_fetcher=getattr(request.app.state, "page_fetcher", None),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

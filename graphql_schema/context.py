@@ -16,6 +16,7 @@ from strawberry.types import Info as StrawberryInfo
 from app.access.principal import Principal
 from app.access.sockets import SocketSlot
 from app.library.knowledge.documents import KnowledgeBase
+from app.library.knowledge.fetching import PageFetcher
 from app.library.knowledge.store import get_knowledge_bases
 from app.library.tools.documents import Tool
 from app.library.tools.store import get_tools
@@ -81,6 +82,8 @@ class Context:
         default_factory=lambda: _library_loader(get_knowledge_bases)
     )
     texts: DataLoader[str, str | None] = field(default_factory=_text_loader)
+    # The app's, with its settings' address policy; None: the strict default.
+    page_fetcher: PageFetcher | None = None
 
     @property
     def actor(self) -> Principal:

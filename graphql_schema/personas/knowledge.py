@@ -32,6 +32,15 @@ class KnowledgeSource:
     content_hash: str = strawberry.field(
         description="sha256 of the text (TEXT) or the URL (URL): re-index when it changes."
     )
+    fetched_at: datetime | None = strawberry.field(
+        description="URL sources: when `text` was last fetched (null: never)."
+    )
+    fetch_error: str | None = strawberry.field(
+        description="URL sources: why the last fetch failed, if it did."
+    )
+    text_hash: str | None = strawberry.field(
+        description="sha256 of the text retrieval runs over (URL sources: the fetched text)."
+    )
 
     @classmethod
     def of(cls, source: definitions.KnowledgeSource) -> Self:
@@ -43,9 +52,14 @@ class KnowledgeSource:
             url=source.url,
             characters=source.characters,
             content_hash=source.content_hash,
+            fetched_at=source.fetched_at,
+            fetch_error=source.fetch_error,
+            text_hash=source.stored_text_hash,
         )
 
-    @strawberry.field(description="TEXT sources: the text, up to 200,000 characters.")
+    @strawberry.field(
+        description="A TEXT source's text (up to 200,000 characters); a URL source's as fetched."
+    )
     async def text(self, info: Info) -> str | None:
         key = self.source.stored_text_hash
         return None if key is None else await info.context.texts.load(key)

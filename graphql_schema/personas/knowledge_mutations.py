@@ -5,6 +5,8 @@ from collections.abc import Awaitable, Callable
 import strawberry
 
 from app.library.knowledge import definitions, documents
+from app.library.knowledge.addresses import AddressPolicy
+from app.library.knowledge.fetching import PageFetcher
 from app.personas import knowledge
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError, attempt
@@ -70,6 +72,15 @@ class AddKnowledgeSourcesInput:
 
 @strawberry.input
 class RemoveKnowledgeSourceInput:
+    knowledge_base_id: strawberry.ID
+    expected_revision: int
+    source_id: strawberry.ID
+
+
+@strawberry.input(
+    description="Fetches a URL source's page now (EDITOR): FETCH_FAILED says why not."
+)
+class RefreshKnowledgeSourceInput:
     knowledge_base_id: strawberry.ID
     expected_revision: int
     source_id: strawberry.ID
@@ -145,6 +156,23 @@ class KnowledgeMutation:
                 knowledge_base_object_id(input.knowledge_base_id, "knowledgeBaseId"),
                 input.expected_revision,
                 str(input.source_id),
+            )
+        )
+
+    @strawberry.mutation(
+        description="The source's text becomes its page's; the revision moves only if it changed."
+    )
+    async def refresh_knowledge_source(
+        self, info: Info, input: RefreshKnowledgeSourceInput
+    ) -> KnowledgeBasePayload:
+        fetcher = info.context.page_fetcher or PageFetcher(AddressPolicy())
+        return await _payload(
+            lambda: knowledge.refresh_knowledge_source(
+                info.context.actor,
+                knowledge_base_object_id(input.knowledge_base_id, "knowledgeBaseId"),
+                input.expected_revision,
+                str(input.source_id),
+                fetcher.fetch,
             )
         )
 

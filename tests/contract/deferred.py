@@ -49,12 +49,7 @@ RELEASES = {
 RETRIEVAL = {
     "Query.retrieveKnowledge is missing",
     "Query.searchKnowledgeBase is missing",
-    "Mutation.refreshKnowledgeSource is missing",
-    "KnowledgeSource.fetchedAt is missing",
-    "KnowledgeSource.fetchError is missing",
-    "KnowledgeSource.textHash is missing",
     "type KnowledgePassage is missing",
-    "type RefreshKnowledgeSourceInput is missing",
 }
 
 NOT_YET_SERVED = RELEASES | RETRIEVAL
