@@ -68,7 +68,7 @@ class PageFetcher:
                     if response.status_code in REDIRECTS and location:
                         if hop == self.max_redirects:
                             raise FetchRefused(f"More than {self.max_redirects} redirects.")
-                        current = _checked(current.join(location))
+                        current = _checked(current.join(location), location)
                         continue
                     if not response.is_success:
                         raise FetchRefused(f"The server answered {response.status_code}.")
@@ -100,14 +100,16 @@ class PageFetcher:
         return f"The page is larger than {self.max_bytes / (1024 * 1024):g} MB."
 
 
-def _checked(url: str | httpx.URL) -> httpx.URL:
-    """`url` if a fetch may ask for it; its addresses are the transport's to check."""
+def _checked(url: str | httpx.URL, said: str | None = None) -> httpx.URL:
+    """`url` if a fetch may ask for it (its addresses are the transport's to check);
+    refusals quote it as `said`, the Location a redirect gave."""
+    said = str(url) if said is None else said
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
-        raise FetchRefused(f"{quoted(str(url))} is not a valid URL.") from None
+        raise FetchRefused(f"{quoted(said)} is not a valid URL.") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise FetchRefused(f"{quoted(str(url))} is not an http:// or https:// URL: refused.")
+        raise FetchRefused(f"{quoted(said)} is not an http:// or https:// URL: refused.")
     if parsed.userinfo:
         raise FetchRefused("A URL carrying a user name or password: refused.")
     return parsed
