@@ -10,6 +10,7 @@ import ipaddress
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import uvicorn
@@ -21,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.library.knowledge.addresses import Address, AddressPolicy
 from app.library.knowledge.fetching import MAX_BYTES
-from tests.support.client import GraphQLClient
+from tests.support.client import USER_ERRORS, GraphQLClient
 from tests.support.processes import free_port
 
 FAQ_HTML = """<!doctype html>
@@ -174,3 +175,38 @@ async def client_of(app: Starlette, like: GraphQLClient) -> AsyncIterator[GraphQ
         headers={"Authorization": f"Bearer {like.key}"},
     ) as http:
         yield GraphQLClient(http, like.principal, like.key)
+
+
+SOURCE_FIELDS = "id kind title url text characters contentHash textHash fetchedAt fetchError"
+REFRESH = f"""
+mutation($input: RefreshKnowledgeSourceInput!) {{
+  refreshKnowledgeSource(input: $input) {{
+    knowledgeBase {{ id revision updatedAt sources {{ {SOURCE_FIELDS} }} }}
+    {USER_ERRORS}
+  }}
+}}
+"""
+READ_SOURCES = f"""
+query($id: ID!) {{
+  knowledgeBase(id: $id) {{ id revision updatedAt sources {{ {SOURCE_FIELDS} }} }}
+}}
+"""
+
+
+async def refresh(
+    client: GraphQLClient, base: dict[str, Any], revision: int | None = None, source: int = -1
+) -> dict[str, Any]:
+    """refreshKnowledgeSource's payload for the base's last source (or `source`), at its
+    revision unless another is given."""
+    input = {
+        "knowledgeBaseId": base["id"],
+        "expectedRevision": base["revision"] if revision is None else revision,
+        "sourceId": base["sources"][source]["id"],
+    }
+    payload: dict[str, Any] = (await client.data(REFRESH, input=input))["refreshKnowledgeSource"]
+    return payload
+
+
+async def read_sources(client: GraphQLClient, base: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = (await client.data(READ_SOURCES, id=base["id"]))["knowledgeBase"]
+    return found
