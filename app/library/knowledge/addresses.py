@@ -65,7 +65,7 @@ async def resolve(host: str, port: int) -> list[Address]:
     try:
         # The event loop runs getaddrinfo in a thread: a slow resolver blocks no request.
         found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
+    except (OSError, UnicodeError, ValueError):  # unknown name, or one no resolver takes
         raise FetchRefused(f"The host {quoted(host)} could not be resolved.") from None
     addresses: list[Address] = []
     for *_, sockaddr in found:

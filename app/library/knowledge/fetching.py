@@ -59,7 +59,10 @@ class PageFetcher:
     async def _follow(self, url: str) -> str:
         timeout = httpx.Timeout(self.deadline)
         async with httpx.AsyncClient(
-            transport=PinnedTransport(self.policy), headers=HEADERS, timeout=timeout
+            transport=PinnedTransport(self.policy),
+            headers=HEADERS,
+            timeout=timeout,
+            trust_env=False,  # no proxy, netrc or certificate settings from the environment
         ) as client:
             current = _checked(url)
             for hop in range(self.max_redirects + 1):
@@ -90,7 +93,7 @@ class PageFetcher:
                 raise FetchRefused(self._too_large())
         decoded = bytes(body).decode(_charset(response), errors="replace")
         # A large page takes a while to parse: not on the event loop.
-        text = await asyncio.to_thread(get_text, decoded) if media in HTML else decoded
+        text = await asyncio.to_thread(_html_text, decoded) if media in HTML else decoded
         text = _BLANK_LINES.sub("\n\n", "\n".join(line.rstrip() for line in text.splitlines()))
         if not text.strip():
             raise FetchRefused("The page holds no text.")
@@ -113,6 +116,14 @@ def _checked(url: str | httpx.URL, said: str | None = None) -> httpx.URL:
     if parsed.userinfo:
         raise FetchRefused("A URL carrying a user name or password: refused.")
     return parsed
+
+
+def _html_text(html: str) -> str:
+    try:
+        text: str = get_text(html)
+    except Exception:  # lxml or the renderer choking on hostile markup: a refusal, not a 500
+        raise FetchRefused("The page's HTML could not be read.") from None
+    return text
 
 
 def _charset(response: httpx.Response) -> str:
