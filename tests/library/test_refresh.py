@@ -2,6 +2,7 @@
 readiness, roles and workspaces. Pages are served on 127.0.0.1, so the app under test has
 KNOWLEDGE_FETCH_ALLOW_PRIVATE=true, except where a test builds one without it."""
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,9 +17,10 @@ from app.server.asgi import create_app
 from graphql_schema import ids
 from tests.conftest import ClientFactory
 from tests.support.client import GraphQLClient, chat_input, errors_of, publish, voice_input
-from tests.support.library import create_knowledge_base, text_source, url_source
+from tests.support.library import UPDATE_KB, create_knowledge_base, text_source, url_source
 from tests.support.pages import (
     FAQ_TEXT,
+    Gate,
     Page,
     PageServer,
     client_of,
@@ -187,6 +189,40 @@ async def test_refusals_name_their_field_and_fetch_nothing(
         assert errors_of(payload) == [expected], payload
     assert await database["knowledge_bases"].find({}).to_list() == before
     assert server.requests == []
+
+
+async def _held(server: PageServer, page: Page) -> Gate:
+    """Serve `page` at /faq.html, each fetch held until the gate opens."""
+    gate = Gate()
+    server.pages["/faq.html"] = Page(page.body, page.content_type, page.status, gate)
+    return gate
+
+
+async def test_an_edit_while_the_page_is_fetched_wins_and_the_refresh_writes_nothing(
+    api: GraphQLClient, server: PageServer
+) -> None:
+    base = await _url_base(api, server)
+    gate = await _held(server, html())
+    pending = asyncio.create_task(refresh(api, base))
+    await gate.arrived.wait()
+    rename = {"id": base["id"], "expectedRevision": 1, "name": "Renamed"}
+    await api.ok(UPDATE_KB, "updateKnowledgeBase", input=rename)
+    gate.opened.set()
+    assert errors_of(await pending) == [("REVISION_MISMATCH", ["expectedRevision"])]
+    after = await read_sources(api, base)
+    assert (after["revision"], after["sources"][0]["textHash"]) == (2, None)
+    # A failure is not recorded over the edit either, and says both.
+    gate = await _held(server, Page(b"", "text/plain", status=500))
+    pending = asyncio.create_task(refresh(api, after))
+    await gate.arrived.wait()
+    await api.ok(
+        UPDATE_KB, "updateKnowledgeBase", input={**rename, "expectedRevision": 2, "name": "Again"}
+    )
+    gate.opened.set()
+    both = [("FETCH_FAILED", ["sourceId"]), ("REVISION_MISMATCH", ["expectedRevision"])]
+    assert errors_of(await pending) == both
+    latest = await read_sources(api, base)
+    assert (latest["revision"], latest["sources"][0]["fetchError"]) == (3, None)
 
 
 async def _persona_with(api: GraphQLClient, base: dict[str, Any]) -> dict[str, Any]:

@@ -36,10 +36,17 @@ FAQ_TEXT = (
 
 
 @dataclass
+class Gate:
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    opened: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
 class Page:
     body: bytes
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
+    gate: Gate | None = None  # holds each fetch in flight until it is opened
 
 
 @dataclass
@@ -59,6 +66,9 @@ def _app(server: PageServer) -> ASGIApp:
         found = server.pages.get(request.url.path)
         if found is None:
             return Response("no such page", status_code=404, media_type="text/plain")
+        if found.gate is not None:
+            found.gate.arrived.set()
+            await found.gate.opened.wait()
         return Response(found.body, status_code=found.status, media_type=found.content_type)
 
     async def redirect(request: Request) -> Response:
