@@ -12,7 +12,7 @@ from bson import ObjectId
 
 from app.access.principal import Role
 from app.platform.database import MongoDatabase
-from app.platform.settings import Settings
+from app.platform.settings import Settings, load_settings
 from app.server.asgi import create_app
 from graphql_schema import ids
 from tests.conftest import ClientFactory
@@ -150,7 +150,10 @@ async def test_a_failed_fetch_is_fetch_failed_recorded_and_keeps_the_text(
 
 
 async def test_without_the_setting_loopback_and_private_pages_are_refused(
-    api: GraphQLClient, server: PageServer, database: MongoDatabase
+    api: GraphQLClient,
+    server: PageServer,
+    database: MongoDatabase,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     local = await _url_base(api, server)
     private = await create_knowledge_base(
@@ -166,7 +169,9 @@ async def test_without_the_setting_loopback_and_private_pages_are_refused(
         assert errors_of(refused) == [("FETCH_FAILED", ["sourceId"])]
         assert "10.0.0.1 is a private address" in refused["userErrors"][0]["message"]
     assert server.requests == []
-    assert (await _refreshed(api, local))["sources"][0]["text"] == FAQ_TEXT
+    monkeypatch.setenv("KNOWLEDGE_FETCH_ALLOW_PRIVATE", "true")
+    async with client_of(create_app(load_settings(), database), api) as allowed:
+        assert (await _refreshed(allowed, local))["sources"][0]["text"] == FAQ_TEXT
 
 
 async def test_refusals_name_their_field_and_fetch_nothing(
