@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # Contact memory past retention is never served; one process at a time deletes it this
     # often (the database's TTL indexes may be sooner).
     memory_sweep_seconds: float = Field(default=3_600.0, gt=0)
+    # Knowledge retrieval indexes kept per process (so per worker), in estimated megabytes;
+    # the least recently used go first, to be rebuilt from the database when next asked.
+    retrieval_cache_mb: int = Field(default=256, ge=1)
 
     @field_validator("mongodb_uri")
     @classmethod

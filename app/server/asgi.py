@@ -20,6 +20,7 @@ from app.access.auth import AuthenticationMiddleware, principal_from
 from app.access.keys import IssuedKey, bootstrap
 from app.access.principals import KeyWatch
 from app.access.sockets import SocketQuota
+from app.library.retrieval import cache as retrieval_cache
 from app.memory.retention import keep_swept
 from app.personas.documents import PersonaVersion
 from app.platform.database import MongoDatabase, connect, is_reachable
@@ -145,6 +146,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         settings.ws_max_sockets_per_key, settings.ws_max_sockets_per_workspace
     )
     app.state.socket_limits = SocketLimits(settings.max_body_bytes, settings.ws_max_queued_bytes)
+    retrieval_cache.configure(settings.retrieval_cache_mb)
     if database is not None:
         app.state.database = database
     return app

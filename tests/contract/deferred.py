@@ -47,13 +47,10 @@ RELEASES = {
 }
 # Knowledge retrieval and URL fetching.
 RETRIEVAL = {
-    "Query.retrieveKnowledge is missing",
-    "Query.searchKnowledgeBase is missing",
     "Mutation.refreshKnowledgeSource is missing",
     "KnowledgeSource.fetchedAt is missing",
     "KnowledgeSource.fetchError is missing",
     "KnowledgeSource.textHash is missing",
-    "type KnowledgePassage is missing",
     "type RefreshKnowledgeSourceInput is missing",
 }
 
