@@ -1,4 +1,5 @@
-"""The BM25 engine: bm25s's sparse index over the chunks of the texts given.
+"""The BM25 engine: bm25s's sparse index over the chunks of the texts given, each chunk
+searched with its source's title.
 
 bm25s keeps, for each word, the BM25 weight of every chunk it occurs in (Lucene's variant,
 k1 = 1.5, b = 0.75), so a query costs a few array reads and one sum over the chunks
@@ -38,12 +39,15 @@ def _distinct(words: Iterable[str]) -> list[str]:
 
 class Bm25Index:
     def __init__(self, texts: list[SourceText]) -> None:
-        self._passages = [
-            Passage(source.source_id, part) for source in texts for part in chunk(source.text)
-        ]
+        self._passages: list[Passage] = []
+        corpus: list[list[str]] = []
+        for source in texts:
+            title = tokens(source.title)
+            for part in chunk(source.text):
+                self._passages.append(Passage(source.source_id, part))
+                corpus.append(title + tokens(part.text))
         self._engine: bm25s.BM25 | None = None
         self._document_frequency: np.ndarray = np.zeros(0, dtype=np.int64)
-        corpus = [tokens(passage.chunk.text) for passage in self._passages]
         if any(corpus):  # bm25s divides by the average length: no words, no index
             engine = bm25s.BM25(k1=K1, b=B, method="lucene")
             engine.index(corpus, show_progress=False)

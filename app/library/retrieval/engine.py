@@ -15,11 +15,15 @@ from app.library.retrieval.chunking import Chunk
 
 @dataclass(frozen=True)
 class SourceText:
-    """One source's text, as the text store holds it under `text_hash`."""
+    """One source's text, as the text store holds it under `text_hash`, and its title."""
 
     source_id: str
     text_hash: str
     text: str
+    # Searched with every chunk of the text: a question often names what a source is about.
+    # A source's title never changes (a base replaces sources, never edits one), so the
+    # (source id, text hash) key still names all an index holds.
+    title: str = ""
 
 
 @dataclass(frozen=True)

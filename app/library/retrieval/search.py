@@ -49,11 +49,13 @@ def _searched(
     return found
 
 
-async def _load(key: Key) -> list[SourceText]:
+async def _load(key: Key, titles: dict[str, str]) -> list[SourceText]:
     texts = await store.get_texts([text_hash for _, text_hash in key])
     # A hash the store lacks cannot be: sources are written after their texts.
     return [
-        SourceText(sid, key_hash, texts[key_hash]) for sid, key_hash in key if key_hash in texts
+        SourceText(source_id, text_hash, texts[text_hash], titles[source_id])
+        for source_id, text_hash in key
+        if text_hash in texts
     ]
 
 
@@ -66,7 +68,8 @@ async def search_definitions(
     if not searched:
         return []
     key: Key = tuple(sorted((source_id, entry[2]) for source_id, entry in searched.items()))
-    index = await indexes.get(key, lambda: _load(key))
+    titles = {source_id: entry[1].title for source_id, entry in searched.items()}
+    index = await indexes.get(key, lambda: _load(key, titles))
     passages = []
     for hit in index.search(query, top_k):
         if hit.score < min_score:

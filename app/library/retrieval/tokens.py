@@ -33,6 +33,11 @@ _ARABIC_LETTERS = (
 )
 _LATIN_LETTERS = "0-9a-z\u00aa\u00b5\u00ba\u00df-\u00f6\u00f8-\u024f\u1e00-\u1eff"
 _ARABIC_RUN = re.compile(f"[{_ARABIC_LETTERS}]+")
+# "and the ...", "so the ...": the Snowball stemmer takes off the article but not the
+# conjunction before it, so و and ف go first (as light stemmers such as Larkey's do).
+_CONJUNCTION = re.compile(
+    f"(?<![{_ARABIC_LETTERS}])[\u0648\u0641](?=\u0627\u0644[{_ARABIC_LETTERS}]{{2}})"
+)
 _LATIN_RUN = re.compile(f"[{_LATIN_LETTERS}]+")
 # Letters and digits of any other script; `_` and punctuation separate words.
 _OTHER_RUN = re.compile(f"[^\\W_{_ARABIC_LETTERS}{_LATIN_LETTERS}]+")
@@ -61,5 +66,7 @@ def tokens(text: str) -> list[str]:
     """The words of `text` as the index keeps them: stemmed where a stemmer knows the script."""
     text = normalised(text)
     latin: list[str] = _stemmer("english").stemWords(_LATIN_RUN.findall(text))
-    arabic: list[str] = _stemmer("arabic").stemWords(_ARABIC_RUN.findall(text))
+    arabic: list[str] = _stemmer("arabic").stemWords(
+        _ARABIC_RUN.findall(_CONJUNCTION.sub("", text))
+    )
     return latin + arabic + _OTHER_RUN.findall(text)
