@@ -1,8 +1,11 @@
 """retrieveKnowledge and searchKnowledgeBase for the tests, and personas that pin bases."""
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
+
+from bson import ObjectId
 
 from tests.support.client import GraphQLClient, chat_input, publish, voice_input
 from tests.support.library import create_knowledge_base
@@ -65,6 +68,11 @@ async def retrieve(
     )
     found: list[dict[str, Any]] = data["retrieveKnowledge"]
     return found
+
+
+def unknown_id(kind: str) -> str:
+    """A well-formed global id of `kind` that names nothing."""
+    return base64.urlsafe_b64encode(f"{kind}:{ObjectId()}".encode()).decode().rstrip("=")
 
 
 def error_codes(body: dict[str, Any]) -> list[str]:
