@@ -2,6 +2,7 @@
 
 import base64
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +101,20 @@ def corpus() -> dict[str, Any]:
     """The quality set: documents by language, and questions naming the document answering."""
     loaded: dict[str, Any] = json.loads(CORPUS.read_text(encoding="utf-8"))
     return loaded
+
+
+def generated_texts(count: int, characters: int, seed: str) -> list[str]:
+    """`count` texts of exactly `characters` characters: paragraphs of made-up words, the same
+    for the same seed."""
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = ["".join(rng.choices(letters, k=rng.randint(3, 9))) for _ in range(20_000)]
+    texts = []
+    for _ in range(count):
+        paragraphs: list[str] = []
+        size = 0
+        while size < characters:
+            paragraphs.append(" ".join(rng.choices(words, k=80)) + ".")
+            size += len(paragraphs[-1]) + 2
+        texts.append("\n\n".join(paragraphs)[:characters])
+    return texts
