@@ -3,7 +3,15 @@
 A version is searched exactly as it was published: over the copies of its knowledge bases
 it keeps (KnowledgeBaseAttachment.definition), whose texts the text store never rewrites
 or deletes, so editing, refreshing or deleting a base later changes nothing found here.
+
+A version never changes, so what it attached is kept per process after its first read;
+each call still asks the database whether the persona is there, in the caller's
+workspace (a deleted persona's versions are gone with it), which is one indexed read of
+an `_id`.
 """
+
+import asyncio
+from collections import OrderedDict
 
 from beanie import PydanticObjectId
 
@@ -13,7 +21,37 @@ from app.library.catalog import Channel
 from app.library.errors import NotFound
 from app.library.retrieval.limits import DEFAULT_TOP_K
 from app.library.retrieval.search import KnowledgePassage, check, search_definitions
-from app.personas.reads import find_persona, get_version
+from app.personas.documents import KnowledgeBaseAttachment, Persona
+from app.personas.reads import get_version
+
+# Versions whose attachments are kept: each is a few hundred bytes per source.
+MAX_VERSIONS = 1_000
+VersionKey = tuple[PydanticObjectId, int]
+_attached: OrderedDict[VersionKey, list[KnowledgeBaseAttachment]] = OrderedDict()
+
+
+async def _persona_is_there(workspace_id: PydanticObjectId, persona_id: PydanticObjectId) -> bool:
+    found = await Persona.get_pymongo_collection().find_one(
+        {"workspace_id": workspace_id, "_id": persona_id}, {"_id": 1}
+    )
+    return found is not None
+
+
+async def _version_attachments(
+    persona_id: PydanticObjectId, version: int
+) -> list[KnowledgeBaseAttachment] | None:
+    key = (persona_id, version)
+    kept = _attached.get(key)
+    if kept is not None:
+        _attached.move_to_end(key)
+        return kept
+    published = await get_version(persona_id, version)
+    if published is None:
+        return None
+    attachments = _attached[key] = published.snapshot.knowledge_bases
+    if len(_attached) > MAX_VERSIONS:
+        _attached.popitem(last=False)
+    return attachments
 
 
 async def retrieve_knowledge(
@@ -29,13 +67,15 @@ async def retrieve_knowledge(
     `channel`), best first; a persona or version of another workspace is NotFound."""
     require(actor, Operation.RETRIEVE_KNOWLEDGE)
     check(query, DEFAULT_TOP_K if top_k is None else top_k, min_score)
-    persona = await find_persona(actor.workspace_id, persona_id)
-    if persona is None:
+    there, attachments = await asyncio.gather(
+        _persona_is_there(actor.workspace_id, persona_id),
+        _version_attachments(persona_id, version),
+    )
+    if not there:
         raise NotFound("Persona", ("personaId",))
-    published = await get_version(persona_id, version)
-    if published is None:
+    if attachments is None:
         raise NotFound("Version", ("version",))
-    attached = [a for a in published.snapshot.knowledge_bases if channel in a.channels]
+    attached = [a for a in attachments if channel in a.channels]
     definitions = [a.definition for a in attached if a.definition is not None]
     if not definitions:
         return []

@@ -6,7 +6,7 @@ import pytest
 
 from app.access.principal import Role
 from tests.conftest import ClientFactory
-from tests.support.client import GraphQLClient
+from tests.support.client import DELETE, GraphQLClient, errors_of, mutate
 from tests.support.retrieval import (
     RETRIEVE,
     SEARCH,
@@ -138,3 +138,10 @@ async def test_unknown_ids_and_versions_are_not_found(api: GraphQLClient) -> Non
     await _not_found(api, RETRIEVE, **_retrieval(never, 1))
     await _not_found(api, SEARCH, id="not-an-id", q="parking")
     await _not_found(api, SEARCH, id=persona["id"], q="parking")  # a persona is no base
+
+
+async def test_a_deleted_persona_retrieves_nothing_more(api: GraphQLClient) -> None:
+    _, persona, version = await _setup(api)
+    assert len(await retrieve(api, persona, version, "parking")) == 1  # its version read
+    assert errors_of(await mutate(api, DELETE, id=persona["id"])) == []
+    await _not_found(api, RETRIEVE, **_retrieval(persona, version))
