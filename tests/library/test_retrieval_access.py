@@ -3,10 +3,14 @@
 from typing import Any
 
 import pytest
+from beanie import PydanticObjectId
 
-from app.access.principal import Role
+from app.access.permissions import Operation
+from app.access.principal import Forbidden, Role
+from app.library.retrieval.search import search_knowledge_base
 from tests.conftest import ClientFactory
 from tests.support.client import DELETE, GraphQLClient, errors_of, mutate
+from tests.support.library import decoded_id
 from tests.support.retrieval import (
     RETRIEVE,
     SEARCH,
@@ -145,3 +149,17 @@ async def test_a_deleted_persona_retrieves_nothing_more(api: GraphQLClient) -> N
     assert len(await retrieve(api, persona, version, "parking")) == 1  # its version read
     assert errors_of(await mutate(api, DELETE, id=persona["id"])) == []
     await _not_found(api, RETRIEVE, **_retrieval(persona, version))
+
+
+async def test_the_retrieval_endpoint_operation_lets_runtime_search_a_base(
+    client_for: ClientFactory,
+) -> None:
+    base, _, _ = await _setup(await client_for(Role.ADMIN))
+    runtime = (await client_for(Role.RUNTIME)).principal
+    object_id = PydanticObjectId(decoded_id(base["id"], "KnowledgeBase"))
+    with pytest.raises(Forbidden):
+        await search_knowledge_base(runtime, object_id, "parking")
+    found = await search_knowledge_base(
+        runtime, object_id, "parking", operation=Operation.RETRIEVAL_ENDPOINT
+    )
+    assert [passage.title for passage in found] == ["Parking"]

@@ -95,9 +95,14 @@ async def search_knowledge_base(
     query: str,
     top_k: int = DEFAULT_TOP_K,
     min_score: float = 0.0,
+    operation: Operation = Operation.READ_KNOWLEDGE_BASES,
 ) -> list[KnowledgePassage]:
-    """One knowledge base of the actor's workspace as it is now; another's is NotFound."""
-    require(actor, Operation.READ_KNOWLEDGE_BASES)
+    """One knowledge base of the actor's workspace as it is now; another's is NotFound.
+
+    `operation` is the door it is asked through: searchKnowledgeBase by default, or
+    RETRIEVAL_ENDPOINT (POST /retrieval), which RUNTIME keys may also use.
+    """
+    require(actor, operation)
     check(query, top_k, min_score)
     base = await store.get_knowledge_base(actor.workspace_id, knowledge_base_id)
     if base is None:
