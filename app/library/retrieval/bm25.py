@@ -23,7 +23,7 @@ import numpy as np
 
 from app.library.retrieval.chunking import chunk
 from app.library.retrieval.engine import Hit, Passage, SourceText
-from app.library.retrieval.tokens import tokens
+from app.library.retrieval.tokens import tokens, tokens_of
 
 K1 = 1.5
 B = 0.75
@@ -40,12 +40,12 @@ def _distinct(words: Iterable[str]) -> list[str]:
 class Bm25Index:
     def __init__(self, texts: list[SourceText]) -> None:
         self._passages: list[Passage] = []
-        corpus: list[list[str]] = []
+        searched: list[str] = []
         for source in texts:
-            title = tokens(source.title)
             for part in chunk(source.text):
                 self._passages.append(Passage(source.source_id, part))
-                corpus.append(title + tokens(part.text))
+                searched.append(f"{source.title}\n{part.text}")
+        corpus = tokens_of(searched)
         self._engine: bm25s.BM25 | None = None
         self._document_frequency: np.ndarray = np.zeros(0, dtype=np.int64)
         if any(corpus):  # bm25s divides by the average length: no words, no index

@@ -34,16 +34,16 @@ _ARABIC_LETTERS = (
 _LATIN_LETTERS = "0-9a-z\u00aa\u00b5\u00ba\u00df-\u00f6\u00f8-\u024f\u1e00-\u1eff"
 _ARABIC_RUN = re.compile(f"[{_ARABIC_LETTERS}]+")
 # "and the ...", "so the ...": the Snowball stemmer takes off the article but not the
-# conjunction before it, so و and ف go first (as light stemmers such as Larkey's do).
-_CONJUNCTION = re.compile(
-    f"(?<![{_ARABIC_LETTERS}])[\u0648\u0641](?=\u0627\u0644[{_ARABIC_LETTERS}]{{2}})"
-)
+# conjunction before it, so it goes first (as light stemmers such as Larkey's do it).
+_CONJUNCTIONS = ("\u0648\u0627\u0644", "\u0641\u0627\u0644")
 _LATIN_RUN = re.compile(f"[{_LATIN_LETTERS}]+")
 # Letters and digits of any other script; `_` and punctuation separate words.
 _OTHER_RUN = re.compile(f"[^\\W_{_ARABIC_LETTERS}{_LATIN_LETTERS}]+")
 
-# A stemmer keeps a cache and is not safe to share between threads: indexes are built in
-# worker threads while queries are read on the event loop.
+# A stemmer is not safe to share between threads: indexes are built in worker threads
+# while queries are read on the event loop. Its own cache is off: `_stemmed` stems each
+# distinct word of a batch once, which a bounded cache thrashing on a large vocabulary
+# would not.
 _local = threading.local()
 
 
@@ -53,8 +53,18 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
         stemmers = _local.stemmers = {}
     found = stemmers.get(language)
     if found is None:
-        found = stemmers[language] = Stemmer.Stemmer(language)
+        found = stemmers[language] = Stemmer.Stemmer(language, 0)
     return found
+
+
+def _stemmed(language: str, texts: list[list[str]]) -> list[list[str]]:
+    distinct = list({word for words in texts for word in words})
+    stems = dict(zip(distinct, _stemmer(language).stemWords(distinct), strict=True))
+    return [[stems[word] for word in words] for words in texts]
+
+
+def _without_conjunction(word: str) -> str:
+    return word[1:] if len(word) > 4 and word.startswith(_CONJUNCTIONS) else word
 
 
 def normalised(text: str) -> str:
@@ -62,11 +72,24 @@ def normalised(text: str) -> str:
     return _ARABIC_MARKS.sub("", folded).translate(_FOLD)
 
 
-def tokens(text: str) -> list[str]:
-    """The words of `text` as the index keeps them: stemmed where a stemmer knows the script."""
-    text = normalised(text)
-    latin: list[str] = _stemmer("english").stemWords(_LATIN_RUN.findall(text))
-    arabic: list[str] = _stemmer("arabic").stemWords(
-        _ARABIC_RUN.findall(_CONJUNCTION.sub("", text))
+def tokens_of(texts: list[str]) -> list[list[str]]:
+    """The words of each text as the index keeps them: stemmed where a stemmer knows the
+    script."""
+    normal = [normalised(text) for text in texts]
+    latin = _stemmed("english", [_LATIN_RUN.findall(text) for text in normal])
+    # An ASCII text (most English ones) has no word of another script: two passes saved.
+    arabic = _stemmed(
+        "arabic",
+        [
+            [] if text.isascii() else [_without_conjunction(w) for w in _ARABIC_RUN.findall(text)]
+            for text in normal
+        ],
     )
-    return latin + arabic + _OTHER_RUN.findall(text)
+    return [
+        english + arabic_words + ([] if text.isascii() else _OTHER_RUN.findall(text))
+        for english, arabic_words, text in zip(latin, arabic, normal, strict=True)
+    ]
+
+
+def tokens(text: str) -> list[str]:
+    return tokens_of([text])[0]
