@@ -1,4 +1,5 @@
-"""retrieveKnowledge: passages of the knowledge bases a published version pinned.
+"""Retrieval, role-checked: retrieveKnowledge over the knowledge bases a published version
+pinned, and searchKnowledgeBase (and POST /retrieval) over a base as it is now.
 
 A version is searched exactly as it was published: over the copies of its knowledge bases
 it keeps (KnowledgeBaseAttachment.definition), whose texts the text store never rewrites
@@ -19,6 +20,7 @@ from app.access.permissions import Operation, require
 from app.access.principal import Principal
 from app.library.catalog import Channel
 from app.library.errors import NotFound
+from app.library.retrieval import search
 from app.library.retrieval.limits import DEFAULT_TOP_K
 from app.library.retrieval.search import KnowledgePassage, check, search_definitions
 from app.personas.documents import KnowledgeBaseAttachment, Persona
@@ -82,3 +84,22 @@ async def retrieve_knowledge(
     if top_k is None:
         top_k = max(a.top_k for a in attached)
     return await search_definitions(definitions, query, top_k, min_score)
+
+
+async def search_knowledge_base(
+    actor: Principal,
+    knowledge_base_id: PydanticObjectId,
+    query: str,
+    top_k: int = DEFAULT_TOP_K,
+    min_score: float = 0.0,
+    operation: Operation = Operation.READ_KNOWLEDGE_BASES,
+) -> list[KnowledgePassage]:
+    """One knowledge base of the actor's workspace as it is now; another's is NotFound.
+
+    `operation` is the door it is asked through: searchKnowledgeBase by default, or
+    RETRIEVAL_ENDPOINT (POST /retrieval), which RUNTIME keys may also use.
+    """
+    require(actor, operation)
+    return await search.search_knowledge_base(
+        actor.workspace_id, knowledge_base_id, query, top_k, min_score
+    )

@@ -112,7 +112,7 @@ class RetrievalQuery:
         _bounded(query, top, score)
         try:
             object_id = _object_id(id, "KnowledgeBase", Operation.READ_KNOWLEDGE_BASES, info)
-            found = await search.search_knowledge_base(
+            found = await retrieval.search_knowledge_base(
                 info.context.actor, object_id, query, top, score
             )
         except DomainError as error:

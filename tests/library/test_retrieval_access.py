@@ -7,7 +7,7 @@ from beanie import PydanticObjectId
 
 from app.access.permissions import Operation
 from app.access.principal import Forbidden, Role
-from app.library.retrieval.search import search_knowledge_base
+from app.personas.retrieval import search_knowledge_base
 from tests.conftest import ClientFactory
 from tests.support.client import DELETE, GraphQLClient, errors_of, mutate
 from tests.support.library import decoded_id

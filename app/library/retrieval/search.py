@@ -2,14 +2,13 @@
 
 Sources are searched together, in one index, so that scores compare across the knowledge
 bases of one request. A URL source never fetched has no text and yields no passages.
+Callers check roles (app.personas.retrieval); this module knows workspaces, not who asks.
 """
 
 from dataclasses import dataclass
 
 from beanie import PydanticObjectId
 
-from app.access.permissions import Operation, require
-from app.access.principal import Principal
 from app.library.errors import NotFound
 from app.library.knowledge import store
 from app.library.knowledge.definitions import KnowledgeBaseDefinition, KnowledgeSource
@@ -90,21 +89,15 @@ async def search_definitions(
 
 
 async def search_knowledge_base(
-    actor: Principal,
+    workspace_id: PydanticObjectId,
     knowledge_base_id: PydanticObjectId,
     query: str,
     top_k: int = DEFAULT_TOP_K,
     min_score: float = 0.0,
-    operation: Operation = Operation.READ_KNOWLEDGE_BASES,
 ) -> list[KnowledgePassage]:
-    """One knowledge base of the actor's workspace as it is now; another's is NotFound.
-
-    `operation` is the door it is asked through: searchKnowledgeBase by default, or
-    RETRIEVAL_ENDPOINT (POST /retrieval), which RUNTIME keys may also use.
-    """
-    require(actor, operation)
+    """One knowledge base of the workspace as it is now; another's is NotFound."""
     check(query, top_k, min_score)
-    base = await store.get_knowledge_base(actor.workspace_id, knowledge_base_id)
+    base = await store.get_knowledge_base(workspace_id, knowledge_base_id)
     if base is None:
         raise NotFound("Knowledge base", ("id",))
     return await search_definitions([base.definition()], query, top_k, min_score)
