@@ -26,6 +26,7 @@ from graphql_schema.access.keys import ApiKeyMutation, ApiKeyQuery
 from graphql_schema.access.permissions import GuardRoles
 from graphql_schema.fanout import SharedEventExecution
 from graphql_schema.library.queries import LibraryQuery
+from graphql_schema.library.retrieval import RetrievalQuery
 from graphql_schema.library.types import LanguageModel, Voice
 from graphql_schema.limits import document_limits
 from graphql_schema.memory.mutations import MemoryMutation
@@ -192,6 +193,7 @@ Query = merge_types(
         LibraryQuery,
         ToolQuery,
         KnowledgeQuery,
+        RetrievalQuery,
         ReleaseQuery,
         MemoryQuery,
         ApiKeyQuery,

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # Lets refreshKnowledgeSource fetch from loopback and private addresses (a developer's
     # own pages); link-local and cloud metadata addresses stay refused whatever this says.
     knowledge_fetch_allow_private: bool = False
+    # Knowledge retrieval indexes kept per process (so per worker), in estimated megabytes;
+    # the least recently used go first, to be rebuilt from the database when next asked.
+    retrieval_cache_mb: int = Field(default=256, ge=1)
 
     @field_validator("mongodb_uri")
     @classmethod

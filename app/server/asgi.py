@@ -22,6 +22,7 @@ from app.access.principals import KeyWatch
 from app.access.sockets import SocketQuota
 from app.library.knowledge.addresses import AddressPolicy
 from app.library.knowledge.fetching import PageFetcher
+from app.library.retrieval import cache as retrieval_cache
 from app.memory.retention import keep_swept
 from app.personas.documents import PersonaVersion
 from app.platform.database import MongoDatabase, connect, is_reachable
@@ -148,6 +149,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
     )
     app.state.socket_limits = SocketLimits(settings.max_body_bytes, settings.ws_max_queued_bytes)
     app.state.page_fetcher = PageFetcher(AddressPolicy(settings.knowledge_fetch_allow_private))
+    retrieval_cache.configure(settings.retrieval_cache_mb)
     if database is not None:
         app.state.database = database
     return app

@@ -84,7 +84,7 @@ async def _state(database: MongoDatabase) -> dict[str, list[dict[str, Any]]]:
 
 
 # Every root field a RUNTIME key may use, in the order the schema lists them.
-RUNTIME_FIELDS = ("liveConfiguration", "contactMemory", "recordConversation")
+RUNTIME_FIELDS = ("liveConfiguration", "retrieveKnowledge", "contactMemory", "recordConversation")
 
 
 def assert_forbidden(body: dict[str, Any], field: str) -> None:

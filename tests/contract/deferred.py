@@ -45,11 +45,4 @@ RELEASES = {
     "type CancelScheduledPublishInput is missing",
     "type ScheduledPublishPayload is missing",
 }
-# Knowledge retrieval and URL fetching.
-RETRIEVAL = {
-    "Query.retrieveKnowledge is missing",
-    "Query.searchKnowledgeBase is missing",
-    "type KnowledgePassage is missing",
-}
-
-NOT_YET_SERVED = RELEASES | RETRIEVAL
+NOT_YET_SERVED = RELEASES
