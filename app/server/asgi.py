@@ -33,6 +33,7 @@ from app.platform.requestlog import RequestLogMiddleware
 from app.platform.settings import Settings
 from app.release.events import EventHub
 from app.release.livecache import ProductionCache
+from app.server.dify import retrieval
 from app.server.models import bind_all
 from graphql_schema.app import GRAPHIQL_ASSETS, GRAPHIQL_ASSETS_PATH, GraphQLApp
 from graphql_schema.sockets import SocketLimits
@@ -126,6 +127,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS)),
+            Route("/retrieval", retrieval, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
