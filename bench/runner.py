@@ -31,6 +31,7 @@ class Config:
     subscribers: tuple[int, ...]
     publishes: int
     tool: str  # "wrk" or "python"
+    memory_large: int = 0  # conversations for the large memory row; 0 skips it
 
 
 def count(n: int) -> str:
