@@ -3,15 +3,8 @@
 """
 
 import asyncio
-from typing import Any
 
-from beanie import PydanticObjectId
-
-from app.memory.documents import ContactFacts, Conversation
-from app.memory.spaces import Place, contact_key, own_space
-from app.platform.clock import utcnow
-from app.platform.database import connect
-from bench import memory_seed, scenarios, servers
+from bench import explain, memory_seed, scenarios, servers
 from bench.load import RowError, Target
 from bench.memory_seed import FACTS, RECALL, Memory
 from bench.report import TIMES
@@ -63,45 +56,18 @@ def target(api: servers.Running, memory: Memory) -> Target:
     )
 
 
+def _plans(bench: Bench, memory: Memory) -> str:
+    """How recall's queries are served now, for the row's note."""
+    args = (memory.workspace_id, memory.persona_id, memory.contact_ids[0], RECALL)
+    plans = "explain: " + asyncio.run(explain.recall_plans(bench.uri, bench.database, *args))
+    progress(plans)
+    return plans
+
+
 def measure(bench: Bench, api: servers.Running, raw: Raw, memory: Memory) -> None:
+    plans = _plans(bench, memory)
     bench.compare_read("memory", api, target(api, memory), raw, 0.3)
-
-
-async def _plans(uri: str, database: str, memory: Memory, ws: Seeded) -> str:
-    """How the embedded database serves recall's two queries: index names, or a scan."""
-    client = connect(uri)
-    try:
-        db = client[database]
-        place = Place(
-            PydanticObjectId(ws.workspace_id),
-            own_space(PydanticObjectId(memory.persona_id)),
-            contact_key(memory.contact_ids[0]),
-        )
-        queries: list[tuple[str, dict[str, Any]]] = [
-            (
-                Conversation.Settings.name,
-                {
-                    "filter": {**place.query, "expires_at": {"$gt": utcnow()}},
-                    "sort": {"ended_at": -1, "_id": -1},
-                    "limit": RECALL,
-                },
-            ),
-            (ContactFacts.Settings.name, {"filter": place.query, "limit": 1}),
-        ]
-        shown = []
-        for collection, find in queries:
-            explained = await db.command("explain", {"find": collection, **find})
-            shown.append(f"{collection} {_describe(explained['queryPlanner']['winningPlan'])}")
-        return "explain: " + ", ".join(shown)
-    finally:
-        await client.close()
-
-
-def _describe(plan: dict[str, Any]) -> str:
-    """The plan's scan: the index it walks, or COLLSCAN."""
-    while plan.get("inputStage") and plan["stage"] not in ("IXSCAN", "COLLSCAN"):
-        plan = plan["inputStage"]
-    return f"{plan['stage']} {plan.get('indexName', '')}".strip()
+    bench.rows["memory"].add_note(plans)
 
 
 def large(bench: Bench, ws: Seeded, memory: Memory, slots: list[str]) -> None:
@@ -112,8 +78,7 @@ def large(bench: Bench, ws: Seeded, memory: Memory, slots: list[str]) -> None:
         progress(f"seeding {extra} more conversations")
         seconds = memory_seed.seed_bulk(bench.uri, bench.database, ws.workspace_id, memory, extra)
         progress(f"seeded {extra} conversations in {seconds:.1f}s ({extra / seconds:,.0f}/s)")
-        plans = asyncio.run(_plans(bench.uri, bench.database, memory, ws))
-        progress(plans)
+        plans = _plans(bench, memory)
         with (
             servers.baseline(bench.uri, bench.database, ws.workspace_id, bench.workdir) as base,
             servers.api(bench.uri, bench.database, 1, bench.workdir) as api,

@@ -54,8 +54,9 @@ _other_personas = [PydanticObjectId() for _ in range(OTHER_SPACES)]
 
 @dataclass(frozen=True)
 class Memory:
-    """The remembering persona (hex id), a RUNTIME key, and the contacts a row rotates over."""
+    """The remembering persona (hex ids), a RUNTIME key, and the contacts a row rotates over."""
 
+    workspace_id: str
     persona_id: str
     runtime_key: str
     contact_ids: list[str]
@@ -137,7 +138,7 @@ async def _seed_contacts(workspace_id: PydanticObjectId, contacts: int) -> Memor
         await Conversation.get_pymongo_collection().insert_many(
             conversations[start : start + BATCH], ordered=False
         )
-    return Memory(str(persona_id), issued.secret, ids)
+    return Memory(str(workspace_id), str(persona_id), issued.secret, ids)
 
 
 def _bulk_place(
