@@ -3,6 +3,7 @@
 """
 
 import asyncio
+from collections.abc import Callable
 
 from bench import explain, memory_seed, scenarios, servers
 from bench.load import RowError, Target
@@ -59,14 +60,32 @@ def target(api: servers.Running, memory: Memory) -> Target:
 def _plans(bench: Bench, memory: Memory) -> str:
     """How recall's queries are served now, for the row's note."""
     args = (memory.workspace_id, memory.persona_id, memory.contact_ids[0], RECALL)
-    plans = "explain: " + asyncio.run(explain.recall_plans(bench.uri, bench.database, *args))
-    progress(plans)
-    return plans
+    try:
+        plans = asyncio.run(explain.recall_plans(bench.uri, bench.database, *args))
+    except Exception as exc:
+        plans = f"failed: {exc!r}"
+    progress(f"explain: {plans}")
+    return f"explain: {plans}"
+
+
+def _measured(
+    bench: Bench, slot: str, api: servers.Running, memory: Memory, run: Callable[[Target], None]
+) -> None:
+    """Check the call start, then `run` the row on it; a failed check is the row's error
+    alone, so phase A's other rows still run."""
+    try:
+        checked = target(api, memory)
+    except Exception as exc:
+        bench.fail([slot], exc)
+        return
+    run(checked)
 
 
 def measure(bench: Bench, api: servers.Running, raw: Raw, memory: Memory) -> None:
     plans = _plans(bench, memory)
-    bench.compare_read("memory", api, target(api, memory), raw, 0.3)
+    _measured(
+        bench, "memory", api, memory, lambda t: bench.compare_read("memory", api, t, raw, 0.3)
+    )
     bench.rows["memory"].add_note(plans)
 
 
@@ -74,18 +93,23 @@ def large(bench: Bench, ws: Seeded, memory: Memory, slots: list[str]) -> None:
     """The collection grown to `memory_large` conversations; the call start should not notice."""
     extra = bench.config.memory_large - SMALL
     reads = ws.persona_ids[:100]
+    note = ""
     try:
         progress(f"seeding {extra} more conversations")
         seconds = memory_seed.seed_bulk(bench.uri, bench.database, ws.workspace_id, memory, extra)
         progress(f"seeded {extra} conversations in {seconds:.1f}s ({extra / seconds:,.0f}/s)")
-        plans = _plans(bench, memory)
+        note = f"seeded in {seconds:.0f} s; {_plans(bench, memory)}"
         with (
             servers.baseline(bench.uri, bench.database, ws.workspace_id, bench.workdir) as base,
             servers.api(bench.uri, bench.database, 1, bench.workdir) as api,
         ):
             raw = Raw("/persona", scenarios.baseline_reads(base.url, reads))
-            bench.relative("memory-large", api, target(api, memory), "memory", 0.8, raw)
-        row = bench.rows["memory-large"]
-        row.add_note(f"seeded in {seconds:.0f} s; {plans}")
+
+            def run(checked: Target) -> None:
+                bench.relative("memory-large", api, checked, "memory", 0.8, raw)
+
+            _measured(bench, "memory-large", api, memory, run)
     except Exception as exc:
         bench.fail(slots, exc)
+    if note:
+        bench.rows["memory-large"].add_note(note)

@@ -180,7 +180,7 @@ async def _seed_bulk(workspace_id: PydanticObjectId, memory: Memory, n: int) -> 
                 _copy(base, contacts[i % BULK_CONTACTS], age, workspace_id=ws, space=space)
             )
         await collection.insert_many(batch, ordered=False)
-        if (start + BATCH) % PROGRESS == 0:
+        if (start + BATCH) % PROGRESS == 0 and start + BATCH < n:
             progress(f"  {start + BATCH:,} of {n:,} conversations")
 
 

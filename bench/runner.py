@@ -35,6 +35,8 @@ class Config:
 
 
 def count(n: int) -> str:
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
     if n >= 1000 and n % 1000 == 0:
         return f"{n // 1000}k"
     return f"{n / 1000:.1f}k" if n >= 1000 else str(n)

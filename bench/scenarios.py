@@ -77,7 +77,7 @@ def memory_reads(base_url: str, key: str, persona: str, contacts: Sequence[str])
 
 async def _remembered(base_url: str, key: str, persona: str, contact: str) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120) as http:
         data = await post(http, MEMORY, id=global_id(persona), contactId=contact)
     memory: dict[str, Any] | None = (data["liveConfiguration"] or {}).get("contactMemory")
     if memory is None:
