@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.platform.embedded import EmbeddedDatabase
-from bench import phases, report, wrk
+from bench import memory_rows, phases, report, wrk
 from bench.report import TIMES
 from bench.runner import Config, count, progress
 
@@ -25,10 +25,13 @@ class Defaults:
     large: int
     subscribers: str
     publishes: int
+    memory_large: int
 
 
-QUICK = Defaults(seconds=2.0, large=10_000, subscribers="1,50", publishes=5)
-FULL = Defaults(seconds=10.0, large=100_000, subscribers="1,50,500", publishes=20)
+QUICK = Defaults(seconds=2.0, large=10_000, subscribers="1,50", publishes=5, memory_large=10_000)
+FULL = Defaults(
+    seconds=10.0, large=100_000, subscribers="1,50,500", publishes=20, memory_large=1_000_000
+)
 
 
 def _subscribers(text: str) -> tuple[int, ...]:
@@ -51,8 +54,17 @@ def _parser() -> argparse.ArgumentParser:
     add("--workers", type=int, default=1, help="also measure serve --workers N (off: 1)")
     add("--subscribers", help="subscriber counts, comma-separated (1,50,500)")
     add("--publishes", type=int, help="timed publishes per subscriber run (20)")
+    add(
+        "--memory-large",
+        type=int,
+        help="conversations stored for the large memory row; 0 skips it (1000000)",
+    )
     add("--tool", choices=("auto", "wrk", "python"), default="auto", help="read-row load tool")
-    add("--quick", action="store_true", help="smoke test: 2 s rows, --large 10000, 1,50 subs")
+    add(
+        "--quick",
+        action="store_true",
+        help="smoke test: 2 s rows, --large and --memory-large 10000, 1,50 subs",
+    )
     add("--markdown", type=Path, help="also write the table to this file")
     return parser
 
@@ -73,6 +85,7 @@ def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Config
         subscribers=_subscribers(args.subscribers or defaults.subscribers),
         publishes=defaults.publishes if args.publishes is None else args.publishes,
         tool=tool,
+        memory_large=defaults.memory_large if args.memory_large is None else args.memory_large,
     )
     if config.connections < 1 or config.workers < 1 or config.publishes < 1:
         parser.error("--connections, --workers and --publishes must be at least 1")
@@ -83,6 +96,8 @@ def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Config
         )
     if config.large < 0 or config.seconds <= 0:
         parser.error("--large must be 0 or more and --seconds above 0")
+    if config.memory_large != 0 and config.memory_large <= memory_rows.SMALL:
+        parser.error(f"--memory-large must be 0 or above {memory_rows.SMALL}")
     return config
 
 
@@ -93,8 +108,12 @@ def _settings(config: Config) -> str:
         else ""
     )
     subs = "/".join(map(str, config.subscribers)) or "none"
+    memory = f"{count(memory_rows.SMALL)}" + (
+        f" then {count(config.memory_large)}" if config.memory_large else ""
+    )
     return (
         f"Settings: {count(config.personas)} personas in the workspace{large};"
+        f" {memory} conversations stored;"
         f" {config.connections} connections, {config.seconds:g} s per row;"
         f" subscribers {subs} {TIMES} {config.publishes} publishes."
     )

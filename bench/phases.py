@@ -9,8 +9,9 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench import scenarios, servers, subscribers
+from bench import memory_rows, scenarios, servers, subscribers
 from bench.load import RowError
+from bench.memory_seed import Memory
 from bench.report import TIMES, Row
 from bench.runner import Bench, Config, Raw, count
 from bench.seed import BENCH_WORKSPACE, OTHER_WORKSPACE, Seeded
@@ -20,7 +21,7 @@ SUBSCRIBER_P99_MS = 100.0
 RSS_LIMIT_MIB = 250.0
 
 
-def _phase_a(bench: Bench, ws: Seeded) -> None:
+def _phase_a(bench: Bench, ws: Seeded, memory: Memory) -> None:
     c, n = bench.config, count(bench.config.personas)
     largest = max(c.subscribers, default=0)
     slots = bench.plan(
@@ -43,7 +44,7 @@ def _phase_a(bench: Bench, ws: Seeded) -> None:
             },
             "rss": (f"server RSS peak, {largest} subscribers", f"≤{RSS_LIMIT_MIB:g} MB at 500"),
         }
-    )
+    ) + memory_rows.plan(bench)
     ids, connections = ws.persona_ids, c.connections
     reads, published = ids[:READS], ws.published_ids[:READS]
     editors = ids[-1 - connections : -1]
@@ -61,6 +62,8 @@ def _phase_a(bench: Bench, ws: Seeded) -> None:
             bench.compare_read("live", api, live, by_id, 0.5)
             page = Raw("/page", scenarios.baseline_page(base.url))
             bench.compare_read("page", api, scenarios.page_reads(api.url, ws.key), page, None)
+            # Last of the reads: a slow call start's backlog then delays no other read row.
+            memory_rows.measure(bench, api, by_id, memory)
             updated = bench.baseline(
                 "/update",
                 lambda: bench.write(
@@ -186,8 +189,14 @@ def run(config: Config, uri: str, workdir: Path) -> list[Row]:
     """Every phase in turn, on the database at `uri`; the rows in table order."""
     bench = Bench(config, uri, "bench", workdir)
     ws = bench.seed(BENCH_WORKSPACE, 0, config.personas)
-    _phase_a(bench, ws)
+    memory = memory_rows.seed(bench, ws)
+    _phase_a(bench, ws, memory)
     _workers(bench, ws)
+    remembered = memory_rows.plan_large(bench)
+    if config.memory_large == 0:
+        bench.skip(remembered, "--memory-large 0")
+    else:
+        memory_rows.large(bench, ws, memory, remembered)
     large, small = (
         count(config.large) if config.large else "N",
         f"of the {count(config.personas)} row",
@@ -206,7 +215,8 @@ def run(config: Config, uri: str, workdir: Path) -> list[Row]:
             _big_workspace(bench, ws, grown)
         else:
             bench.skip(grown, f"--large must exceed --personas ({config.personas})")
-    order = ["persona", "persona-large", "workers-one", "workers", "live", "page", "page-large"]
+    order = ["persona", "persona-large", "workers-one", "workers", "live", "memory"]
+    order += ["memory-large", "page", "page-large"]
     order += ["update", "publish", *(f"subscribers-{s}" for s in sorted(config.subscribers))]
     order.append("rss")
     return [bench.rows[slot] for slot in order if slot in bench.rows]

@@ -31,9 +31,12 @@ class Config:
     subscribers: tuple[int, ...]
     publishes: int
     tool: str  # "wrk" or "python"
+    memory_large: int = 0  # conversations for the large memory row; 0 skips it
 
 
 def count(n: int) -> str:
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
     if n >= 1000 and n % 1000 == 0:
         return f"{n // 1000}k"
     return f"{n / 1000:.1f}k" if n >= 1000 else str(n)

@@ -1,5 +1,6 @@
 """What each row sends: GraphQL documents, baseline paths, and the write sessions."""
 
+import asyncio
 import json
 import time
 from collections.abc import Sequence
@@ -16,6 +17,11 @@ PERSONA = "query($id: ID!) { persona(id: $id) { id draft { name } revision statu
 LIVE = (
     'query($id: ID!) { liveConfiguration(personaId: $id, channel: VOICE, locale: "en-US")'
     " { version voice { prompt firstMessage } } }"
+)
+MEMORY = (
+    "query($id: ID!, $contactId: String) { liveConfiguration(personaId: $id, channel: VOICE,"
+    ' locale: "en-US", contactId: $contactId) { version voice { prompt firstMessage } prompt'
+    " contactMemory { facts conversations { summary endedAt channel } } } }"
 )
 PAGE = (
     "{ personas(first: 50) { totalCount pageInfo { hasNextPage endCursor }"
@@ -58,6 +64,30 @@ def persona_reads(base_url: str, key: str, ids: Sequence[str]) -> Target:
 
 def live_reads(base_url: str, key: str, ids: Sequence[str]) -> Target:
     return graphql(base_url, key, _by_id(LIVE, ids))
+
+
+def memory_reads(base_url: str, key: str, persona: str, contacts: Sequence[str]) -> Target:
+    """Call starts of one remembering persona, each with the next of `contacts`."""
+    pid = global_id(persona)
+    requests = [
+        HttpRequest("POST", "/graphql", body(MEMORY, id=pid, contactId=c)) for c in contacts
+    ]
+    return graphql(base_url, key, requests)
+
+
+async def _remembered(base_url: str, key: str, persona: str, contact: str) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120) as http:
+        data = await post(http, MEMORY, id=global_id(persona), contactId=contact)
+    memory: dict[str, Any] | None = (data["liveConfiguration"] or {}).get("contactMemory")
+    if memory is None:
+        raise ValueError("liveConfiguration answered no contactMemory")
+    return memory
+
+
+def remembered(base_url: str, key: str, persona: str, contact: str) -> dict[str, Any]:
+    """The contactMemory one call start answers: what a memory row checks before it is timed."""
+    return asyncio.run(_remembered(base_url, key, persona, contact))
 
 
 def page_reads(base_url: str, key: str) -> Target:
