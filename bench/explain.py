@@ -10,7 +10,7 @@ from typing import Any
 from beanie import PydanticObjectId
 from pymongo.monitoring import CommandListener, CommandStartedEvent
 
-from app.memory.documents import ContactFacts, Conversation
+from app.memory.documents import Contact, Conversation
 from app.memory.recall import recall
 from app.memory.spaces import Place, contact_key, own_space
 from app.personas.memory_policy import MemoryScope
@@ -18,7 +18,7 @@ from app.platform.clock import utcnow
 from app.platform.database import connect
 from app.server.models import bind_all
 
-COLLECTIONS = (Conversation.Settings.name, ContactFacts.Settings.name)
+COLLECTIONS = (Conversation.Settings.name, Contact.Settings.name)
 EXPLAINED = ("filter", "sort", "limit", "hint", "projection")
 
 

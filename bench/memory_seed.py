@@ -17,7 +17,8 @@ from beanie import PydanticObjectId
 from app.access.keys import issue_key
 from app.access.principal import Role
 from app.library.catalog import Channel
-from app.memory.documents import ContactFacts, Conversation
+from app.memory.contacts import recent_entry
+from app.memory.documents import Contact, Conversation
 from app.memory.spaces import SHARED, Place, contact_key, own_space
 from app.personas.documents import Persona, PersonaVersion, VoiceConfiguration
 from app.platform.clock import utcnow
@@ -114,24 +115,36 @@ async def _remembering_persona(workspace_id: PydanticObjectId) -> PydanticObject
     return persona.id
 
 
+def _contact(place: Place, history: list[dict[str, Any]]) -> dict[str, Any]:
+    """The contact's document as records leave it: facts, and its newest conversations."""
+    newest = sorted(history, key=lambda c: (c["ended_at"], c["_id"]), reverse=True)[:RECALL]
+    recent = [recent_entry(Conversation.model_validate(c)) for c in newest]
+    expires = max(c["expires_at"] for c in newest)
+    facts = {key: {"v": value, "e": expires} for key, value in FACTS.items()}
+    document = Contact(
+        **place.query,
+        facts=facts,
+        recent=recent,
+        expires_at=expires,
+        prunes_at=min(c["expires_at"] for c in newest),
+    )
+    stored: dict[str, Any] = document.model_dump(by_alias=True, exclude={"id"})
+    return stored
+
+
 async def _seed_contacts(workspace_id: PydanticObjectId, contacts: int) -> Memory:
     persona_id = await _remembering_persona(workspace_id)
     issued = await issue_key(workspace_id, "bench-runtime", Role.RUNTIME)
     space = own_space(persona_id)
     base = _conversation(Place(workspace_id, space, ""), persona_id)
-    expires = base["expires_at"]
     ids = [contact_id(n) for n in range(contacts)]
-    facts, conversations = [], []
+    documents, conversations = [], []
     for cid in ids:
         place = Place(workspace_id, space, contact_key(cid))
-        entries = {key: {"v": value, "e": expires} for key, value in FACTS.items()}
-        facts.append(
-            ContactFacts(**place.query, facts=entries, expires_at=expires, prunes_at=expires)
-        )
-        conversations += [_copy(base, place.contact, timedelta(days=n + 1)) for n in range(RECALL)]
-    await ContactFacts.get_pymongo_collection().insert_many(
-        [f.model_dump(by_alias=True, exclude={"id"}) for f in facts], ordered=False
-    )
+        history = [_copy(base, place.contact, timedelta(days=n + 1)) for n in range(RECALL)]
+        documents.append(_contact(place, history))
+        conversations += history
+    await Contact.get_pymongo_collection().insert_many(documents, ordered=False)
     for start in range(0, len(conversations), BATCH):
         await Conversation.get_pymongo_collection().insert_many(
             conversations[start : start + BATCH], ordered=False
@@ -161,18 +174,31 @@ async def _seed_bulk(workspace_id: PydanticObjectId, memory: Memory, n: int) -> 
     base = _conversation(Place(workspace_id, own, ""), persona_id)
     collection = Conversation.get_pymongo_collection()
     contacts = [contact_key(f"bulk-{n}") for n in range(BULK_CONTACTS)]
+    # Each bulk contact lands in one place (BULK_CONTACTS is a multiple of the shares), whose
+    # document keeps its newest RECALL conversations, as records would leave it.
+    newest: dict[tuple[Any, str, str], list[dict[str, Any]]] = {}
     for start in range(0, n, BATCH):
         batch = []
         for i in range(start, min(start + BATCH, n)):
             ws, space = _bulk_place(i, workspace_id, own, other)
             # Older than the measured contacts' conversations, days apart.
             age = timedelta(days=RECALL + 1 + i % 300, seconds=i)
-            batch.append(
-                _copy(base, contacts[i % BULK_CONTACTS], age, workspace_id=ws, space=space)
+            conversation = _copy(
+                base, contacts[i % BULK_CONTACTS], age, workspace_id=ws, space=space
             )
+            batch.append(conversation)
+            kept = newest.setdefault((ws, space, conversation["contact"]), [])
+            kept.append(conversation)
+            if len(kept) > RECALL:
+                kept.remove(min(kept, key=lambda c: c["ended_at"]))
         await collection.insert_many(batch, ordered=False)
         if (start + BATCH) % PROGRESS == 0 and start + BATCH < n:
             progress(f"  {start + BATCH:,} of {n:,} conversations")
+    documents = [_contact(Place(*place), history) for place, history in newest.items()]
+    for start in range(0, len(documents), BATCH):
+        await Contact.get_pymongo_collection().insert_many(
+            documents[start : start + BATCH], ordered=False
+        )
 
 
 async def _run(uri: str, database: str, work: Callable[[], Awaitable[T]]) -> T:
