@@ -31,6 +31,8 @@ class Config:
     subscribers: tuple[int, ...]
     publishes: int
     tool: str  # "wrk" or "python"
+    retrieval: str = "on"  # "on", "off" or "only": the retrieval rows (bench/retrieval.py)
+    knowledge_characters: int = 5_000_000  # in the retrieval rows' knowledge base
 
 
 def count(n: int) -> str:

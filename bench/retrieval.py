@@ -1,0 +1,162 @@
+"""R: retrieval over a knowledge base of 100 TEXT sources, 5 million characters in all.
+
+The data goes in through GraphQL on one `serve`, which is then stopped, so that a fresh one
+measures with a cold index cache: its RSS before and after the first retrieveKnowledge
+(which builds the index), that request's time against bm25s building the same chunks its
+own way, and then retrieveKnowledge under load against bench/retrieval_baseline.py, which
+holds bm25s's index of the same chunks and answers one query per request.
+"""
+
+import json
+import time
+
+import httpx
+
+from bench import retrieval_corpus, retrieval_setup, servers
+from bench.load import HttpRequest, RowError, Target
+from bench.report import TIMES, Row
+from bench.runner import Bench, Raw, progress
+from bench.scenarios import body, graphql
+
+SLOTS = ("retrieve", "retrieve-build", "retrieve-rss")
+READ_RATIO = 0.5
+BUILD_RATIO = 2.0
+TOP_K = 5
+RETRIEVE = (
+    "query($personaId: ID!, $version: Int!, $q: String!, $topK: Int) {"
+    " retrieveKnowledge(personaId: $personaId, version: $version, channel: VOICE, query: $q,"
+    " topK: $topK) { knowledgeBaseId sourceId title url text start score } }"
+)
+MIB = 1048576
+
+
+def _millions(characters: int) -> str:
+    return f"{characters / 1e6:g}M"
+
+
+def _requests(published: retrieval_setup.Published, queries: list[str]) -> list[HttpRequest]:
+    return [
+        HttpRequest(
+            "POST",
+            "/graphql",
+            body(
+                RETRIEVE,
+                personaId=published.persona_id,
+                version=published.version,
+                q=q,
+                topK=TOP_K,
+            ),
+        )
+        for q in queries
+    ]
+
+
+def _baseline_requests(queries: list[str]) -> list[HttpRequest]:
+    return [
+        HttpRequest("POST", "/retrieve", json.dumps({"query": q, "topK": TOP_K}).encode())
+        for q in queries
+    ]
+
+
+def _ask(target: Target, request: HttpRequest) -> tuple[float, list[tuple[str, int]]]:
+    """One request's seconds and the (title, start) of the passages it found."""
+    started = time.perf_counter()
+    response = httpx.request(
+        request.method,
+        target.base_url + request.path,
+        content=request.body,
+        headers={"Content-Type": "application/json", **target.headers},
+        timeout=600.0,
+    )
+    seconds = time.perf_counter() - started
+    found = response.json() if response.status_code == 200 else {}
+    if "data" in found and not found.get("errors"):
+        passages = found["data"]["retrieveKnowledge"]
+    elif "passages" in found:
+        passages = found["passages"]
+    else:
+        raise RowError(f"HTTP {response.status_code}: {response.text[:200]}")
+    return seconds, [(p["title"], int(p["start"])) for p in passages]
+
+
+def _plan(bench: Bench, sources: int, characters: int) -> list[str]:
+    size = f"{sources} sources, {_millions(characters)} characters"
+    return bench.plan(
+        {
+            "retrieve": (
+                f"retrieveKnowledge, {size}, varied queries, RUNTIME key",
+                f"≥{READ_RATIO:g}{TIMES} of bm25s on Starlette",
+            ),
+            "retrieve-build": (
+                "index build: first retrieveKnowledge on a cold cache, ÷ bm25s tokenize + index",
+                f"≤{BUILD_RATIO:g}{TIMES} of bm25s",
+            ),
+            "retrieve-rss": ("server RSS per million characters indexed", "— (reported)"),
+        }
+    )
+
+
+def run(bench: Bench, sources: int, characters: int) -> None:
+    """The retrieval rows, with their own workspace, knowledge bases and servers."""
+    slots = _plan(bench, sources, characters)
+    try:
+        _measure(bench, sources, characters)
+    except Exception as exc:
+        bench.fail(slots, exc)
+
+
+def _measure(bench: Bench, count: int, characters: int) -> None:
+    sources = retrieval_corpus.sources(count, characters)
+    queries = retrieval_corpus.queries()
+    keys = retrieval_setup.keys(bench.uri, bench.database)
+    warm_sources = retrieval_corpus.sources(1, 2_000, seed="warm-up")
+    with servers.api(bench.uri, bench.database, 1, bench.workdir) as setup:
+        progress(f"creating a knowledge base of {count} sources through GraphQL")
+        published = retrieval_setup.publish(setup.url, keys.admin, "Handbooks", sources)
+        warm = retrieval_setup.publish(setup.url, keys.admin, "Warm-up", warm_sources)
+    with servers.api(bench.uri, bench.database, 1, bench.workdir) as api:
+        target = graphql(api.url, keys.runtime, _requests(published, queries))
+        # The code paths and threads of a retrieval warmed on a tiny base, so that the RSS
+        # difference below is the large index itself.
+        _ask(graphql(api.url, keys.runtime, []), _requests(warm, queries[:1])[0])
+        before = servers.tree_rss_bytes(api.process.pid)
+        with servers.RssSampler(api.process.pid) as sampler:
+            cold, api_found = _ask(target, target.requests[0])
+        after = servers.tree_rss_bytes(api.process.pid)
+        bench.alive(api)
+        with servers.retrieval_baseline(count, characters, bench.workdir) as base:
+            raw = Target(base.url, _baseline_requests(queries))
+            built = httpx.get(f"{base.url}/build", timeout=30.0).json()
+            _, base_found = _ask(raw, raw.requests[0])
+            bench.compare_read("retrieve", api, target, Raw("/retrieve", raw), READ_RATIO)
+        row = bench.rows["retrieve"]
+        if api_found != base_found:
+            row.add_note("the first query's passages differ from bm25s's")
+        if row.error is None:
+            # The same requests on a base of one 2,000-character source: what the API costs
+            # around a search, for reading the ratio.
+            small = bench.read(graphql(api.url, keys.runtime, _requests(warm, queries)))
+            row.add_note(f"on a 1-source base: {small.rps:,.0f} req/s")
+    library = float(built["library_seconds"])
+    bench.row("retrieve-build", lambda: _build_row(cold, library, int(built["chunks"])))
+    bench.row("retrieve-rss", lambda: _rss_row(before, after, sampler.peak, characters))
+
+
+def _build_row(api_seconds: float, library_seconds: float, chunks: int) -> Row:
+    ratio = api_seconds / library_seconds
+    row = Row("", ratio=ratio, shown=f"{ratio:.2f}{TIMES}", met=ratio <= BUILD_RATIO)
+    row.add_note(
+        f"API {api_seconds:.2f} s: texts read, {chunks:,} chunks cut, tokenized, indexed,"
+        f" one query; bm25s {library_seconds:.2f} s"
+    )
+    return row
+
+
+def _rss_row(before: int, after: int, peak: int, characters: int) -> Row:
+    per_million = (after - before) / MIB / (characters / 1e6)
+    row = Row("", shown=f"{per_million:.1f} MB")
+    row.add_note(
+        f"{before / MIB:.0f} MB before, {after / MIB:.0f} MB after,"
+        f" {max(peak, after) / MIB:.0f} MB peak while building"
+    )
+    return row
