@@ -57,6 +57,7 @@ class Published:
 
     persona_id: str  # the GraphQL id
     version: int
+    knowledge_base_id: str  # the GraphQL id, which POST /retrieval takes as knowledge_id
 
 
 async def _keys(uri: str, database: str) -> Keys:
@@ -130,7 +131,7 @@ def _published(http: httpx.Client, name: str, base_id: str) -> Published:
     published = _payload(
         http, PUBLISH, "publishPersona", personaId=created["id"], expectedRevision=revision
     )
-    return Published(created["id"], int(published["version"]["version"]))
+    return Published(created["id"], int(published["version"]["version"]), base_id)
 
 
 def publish(url: str, admin: str, name: str, sources: list[Source]) -> Published:
