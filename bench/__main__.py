@@ -32,6 +32,7 @@ QUICK = Defaults(seconds=2.0, large=10_000, subscribers="1,50", publishes=5, mem
 FULL = Defaults(
     seconds=10.0, large=100_000, subscribers="1,50,500", publishes=20, memory_large=1_000_000
 )
+QUICK_KNOWLEDGE, FULL_KNOWLEDGE = 1_000_000, 5_000_000  # the retrieval rows' characters
 
 
 def _subscribers(text: str) -> tuple[int, ...]:
@@ -65,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="smoke test: 2 s rows, --large and --memory-large 10000, 1,50 subs",
     )
+    add("--retrieval", choices=("on", "off", "only"), default="on", help="the retrieval rows")
+    add("--knowledge-characters", type=int, help="in the retrieval rows' 100 sources (5000000)")
     add("--markdown", type=Path, help="also write the table to this file")
     return parser
 
@@ -86,6 +89,9 @@ def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Config
         publishes=defaults.publishes if args.publishes is None else args.publishes,
         tool=tool,
         memory_large=defaults.memory_large if args.memory_large is None else args.memory_large,
+        retrieval=args.retrieval,
+        knowledge_characters=args.knowledge_characters
+        or (QUICK_KNOWLEDGE if args.quick else FULL_KNOWLEDGE),
     )
     if config.connections < 1 or config.workers < 1 or config.publishes < 1:
         parser.error("--connections, --workers and --publishes must be at least 1")
@@ -94,6 +100,8 @@ def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Config
             f"--personas must be at least {3 * config.connections + 1}: each write row gives"
             " every connection a persona of its own"
         )
+    if not 100 <= config.knowledge_characters <= 20_000_000:
+        parser.error("--knowledge-characters must be 100 to 20000000 (200,000 per source)")
     if config.large < 0 or config.seconds <= 0:
         parser.error("--large must be 0 or more and --seconds above 0")
     if config.memory_large != 0 and config.memory_large <= memory_rows.SMALL:
@@ -102,6 +110,14 @@ def _config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Config
 
 
 def _settings(config: Config) -> str:
+    knowledge = f" knowledge base: 100 sources, {config.knowledge_characters:,} characters."
+    if config.retrieval == "only":
+        rows = f"{config.connections} connections, {config.seconds:g} s per row"
+        return f"Settings: the retrieval rows only; {rows};{knowledge}"
+    return _persona_settings(config) + (knowledge if config.retrieval == "on" else "")
+
+
+def _persona_settings(config: Config) -> str:
     large = (
         f", +{count(config.large)} in another workspace, then {count(config.large)} in it"
         if config.large

@@ -3,13 +3,14 @@
 A: N personas in the bench workspace: reads, writes, subscribers; then N workers.
 B: + `large` personas in another workspace of the same collection: persona(id) again.
 C: the bench workspace itself grown to `large` personas: personas(first: 50) again.
+R: a knowledge base of 100 sources: retrieveKnowledge, index build, RSS (bench/retrieval.py).
 """
 
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench import memory_rows, scenarios, servers, subscribers
+from bench import memory_rows, retrieval, retrieval_corpus, scenarios, servers, subscribers
 from bench.load import RowError
 from bench.memory_seed import Memory
 from bench.report import TIMES, Row
@@ -188,6 +189,8 @@ def _big_workspace(bench: Bench, ws: Seeded, slots: list[str]) -> None:
 def run(config: Config, uri: str, workdir: Path) -> list[Row]:
     """Every phase in turn, on the database at `uri`; the rows in table order."""
     bench = Bench(config, uri, "bench", workdir)
+    if config.retrieval == "only":
+        return _retrieval(bench)
     ws = bench.seed(BENCH_WORKSPACE, 0, config.personas)
     memory = memory_rows.seed(bench, ws)
     _phase_a(bench, ws, memory)
@@ -219,4 +222,12 @@ def run(config: Config, uri: str, workdir: Path) -> list[Row]:
     order += ["memory-large", "page", "page-large"]
     order += ["update", "publish", *(f"subscribers-{s}" for s in sorted(config.subscribers))]
     order.append("rss")
-    return [bench.rows[slot] for slot in order if slot in bench.rows]
+    rows = [bench.rows[slot] for slot in order if slot in bench.rows]
+    return rows + (_retrieval(bench) if config.retrieval == "on" else [])
+
+
+def _retrieval(bench: Bench) -> list[Row]:
+    """R: the retrieval rows (bench/retrieval.py), on a workspace of their own."""
+    sources = retrieval_corpus.SOURCES
+    retrieval.run(bench, sources, bench.config.knowledge_characters)
+    return [bench.rows[slot] for slot in retrieval.SLOTS if slot in bench.rows]

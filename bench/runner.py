@@ -32,6 +32,8 @@ class Config:
     publishes: int
     tool: str  # "wrk" or "python"
     memory_large: int = 0  # conversations for the large memory row; 0 skips it
+    retrieval: str = "on"  # "on", "off" or "only": the retrieval rows (bench/retrieval.py)
+    knowledge_characters: int = 5_000_000  # in the retrieval rows' knowledge base
 
 
 def count(n: int) -> str:

@@ -136,6 +136,21 @@ def baseline(
     return _running("baseline", command, env, log_dir)
 
 
+def retrieval_baseline(
+    sources: int, characters: int, log_dir: Path
+) -> contextlib.AbstractContextManager[Running]:
+    """bench/retrieval_baseline.py under uvicorn, one worker, holding the same chunks."""
+    command = [
+        *(sys.executable, "-m", "uvicorn", "bench.retrieval_baseline:app", "--app-dir", str(ROOT)),
+        *("--host", "127.0.0.1", "--port", str(free_port()), "--workers", "1"),
+        *("--no-access-log", "--log-level", "warning"),
+    ]
+    env = _environment(
+        BENCH_KNOWLEDGE_SOURCES=str(sources), BENCH_KNOWLEDGE_CHARACTERS=str(characters)
+    )
+    return _running("retrieval-baseline", command, env, log_dir)
+
+
 def _children() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
