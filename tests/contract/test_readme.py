@@ -1,22 +1,16 @@
 """The README's tools, knowledge bases and variables walk-through runs as written."""
 
-import re
 from pathlib import Path
 from typing import Any
 
 from tests.support.client import GraphQLClient, publish
+from tests.support.readme import graphql_blocks
 
 SECTION = "## Tools, knowledge bases and variables"
 
 
-def _blocks(readme: str) -> list[str]:
-    start = readme.index(SECTION)
-    end = readme.index("\n## ", start + len(SECTION))
-    return re.findall(r"```graphql\n(.*?)```", readme[start:end], flags=re.S)
-
-
 async def test_the_walk_through_works_as_written(api: GraphQLClient, repo_root: Path) -> None:
-    tool, base, persona, call = _blocks((repo_root / "README.md").read_text(encoding="utf-8"))
+    tool, base, persona, call = graphql_blocks(repo_root, SECTION)
     tool_id = (await api.data(tool))["createTool"]["tool"]["id"]
     base_id = (await api.data(base))["createKnowledgeBase"]["knowledgeBase"]["id"]
     filled = persona.replace("<tool id>", tool_id).replace("<knowledge base id>", base_id)

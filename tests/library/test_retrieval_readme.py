@@ -1,26 +1,20 @@
 """The README's retrieval walk-through runs as written: a knowledge base, a search, and a
 retrieval of a published version."""
 
-import re
 from pathlib import Path
 
 from app.access.principal import Role
 from tests.conftest import ClientFactory
 from tests.support.client import GraphQLClient, publish, voice_input
+from tests.support.readme import graphql_blocks
 
 SECTION = "## Knowledge retrieval: from source to passage"
-
-
-def _blocks(readme: str) -> list[str]:
-    start = readme.index(SECTION)
-    end = readme.index("\n## ", start + len(SECTION))
-    return re.findall(r"```graphql\n(.*?)```", readme[start:end], flags=re.S)
 
 
 async def test_the_walk_through_works_as_written(
     api: GraphQLClient, client_for: ClientFactory, repo_root: Path
 ) -> None:
-    create, search, retrieve = _blocks((repo_root / "README.md").read_text(encoding="utf-8"))
+    create, search, retrieve = graphql_blocks(repo_root, SECTION)
     created = (await api.data(create))["createKnowledgeBase"]
     assert created["userErrors"] == []
     base_id = created["knowledgeBase"]["id"]

@@ -1,27 +1,21 @@
 """The README's runtime loop runs as written: call start, record, the next call start
 remembers, forget."""
 
-import re
 from pathlib import Path
 from typing import Any
 
 from app.access.principal import Role
 from tests.conftest import ClientFactory
 from tests.support.client import GraphQLClient, publish
+from tests.support.readme import graphql_blocks
 
 SECTION = "## Contact memory: the runtime's loop"
-
-
-def _blocks(readme: str) -> list[str]:
-    start = readme.index(SECTION)
-    end = readme.index("\n## ", start + len(SECTION))
-    return re.findall(r"```graphql\n(.*?)```", readme[start:end], flags=re.S)
 
 
 async def test_the_runtime_loop_works_as_written(
     api: GraphQLClient, client_for: ClientFactory, repo_root: Path
 ) -> None:
-    create, call, record, forget = _blocks((repo_root / "README.md").read_text(encoding="utf-8"))
+    create, call, record, forget = graphql_blocks(repo_root, SECTION)
     runtime = await client_for(Role.RUNTIME)
     created = (await api.data(create))["createPersona"]
     assert created["userErrors"] == []
