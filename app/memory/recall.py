@@ -11,7 +11,8 @@ from beanie import PydanticObjectId
 
 from app.access.permissions import Operation, require
 from app.access.principal import Principal
-from app.memory.documents import Contact, Conversation
+from app.library.catalog import Channel
+from app.memory.documents import Contact
 from app.memory.facts import Value, current
 from app.memory.spaces import Place, contact_key, space_of
 from app.personas.documents import Snapshot
@@ -22,11 +23,39 @@ from app.personas.templates import OpenMapping
 
 
 @dataclass(frozen=True)
+class Recalled:
+    """A conversation as a call start gets it: read from the contact's document as stored,
+    without validating a whole Conversation document on the hottest path."""
+
+    id: PydanticObjectId
+    persona_id: PydanticObjectId
+    version: int
+    channel: Channel
+    resolution_id: str | None
+    summary: str
+    ended_at: datetime
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any]) -> "Recalled":
+        return cls(
+            id=entry["_id"],
+            persona_id=entry["persona_id"],
+            version=entry["version"],
+            channel=Channel(entry["channel"]),
+            resolution_id=entry.get("resolution_id"),
+            summary=entry["summary"],
+            ended_at=entry["ended_at"],
+            expires_at=entry["expires_at"],
+        )
+
+
+@dataclass(frozen=True)
 class ContactMemory:
     contact_id: str
     scope: MemoryScope
     facts: dict[str, Value] = field(default_factory=dict)
-    conversations: list[Conversation] = field(default_factory=list)
+    conversations: list[Recalled] = field(default_factory=list)
 
 
 def template_value(memory: ContactMemory | None) -> dict[str, object]:
@@ -47,12 +76,10 @@ def template_value(memory: ContactMemory | None) -> dict[str, object]:
     }
 
 
-def _recent(
-    place: Place, stored: Mapping[str, Any], count: int, now: datetime
-) -> list[Conversation]:
+def _recent(stored: Mapping[str, Any], count: int, now: datetime) -> list[Recalled]:
     entries: list[dict[str, Any]] = stored.get("recent") or []
     alive = (entry for entry in entries if entry["expires_at"] > now)
-    return [Conversation.model_validate({**entry, **place.query}) for entry in islice(alive, count)]
+    return [Recalled.of(entry) for entry in islice(alive, count)]
 
 
 async def recall(
@@ -62,9 +89,7 @@ async def recall(
     stored = await Contact.get_pymongo_collection().find_one(place.query, {"facts": 1, "recent": 1})
     if stored is None:
         return ContactMemory(contact_id, scope)
-    return ContactMemory(
-        contact_id, scope, current(stored, now), _recent(place, stored, count, now)
-    )
+    return ContactMemory(contact_id, scope, current(stored, now), _recent(stored, count, now))
 
 
 async def recall_for(

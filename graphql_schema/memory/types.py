@@ -27,7 +27,7 @@ class ConversationMemory:
     expires_at: datetime
 
     @classmethod
-    def of(cls, conversation: documents.Conversation) -> Self:
+    def of(cls, conversation: documents.Conversation | recall.Recalled) -> Self:
         resolution_id = conversation.resolution_id
         return cls(
             id=strawberry.ID(ids.encode("ConversationMemory", str(conversation.id))),
