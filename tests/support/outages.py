@@ -64,9 +64,13 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    # A killed child of another process stays a zombie until reaped: dead all the same.
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().rpartition(")")[2].split()[0] == "Z")
+    # A killed child of another process stays a zombie until reaped: dead all the same. It
+    # may be reaped between the kill above and the read, which then finds no process.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
 
 
 def restarted(uri: str, old_pid: int, timeout: float = 60.0) -> int:
