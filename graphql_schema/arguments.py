@@ -6,6 +6,7 @@ parser or the database sees it, so a hostile value gets a clear refusal, not a m
 
 from graphql import GraphQLError
 
+from app.memory.spaces import MAX_CONTACT_ID
 from app.personas.pages import MAX_SEARCH
 from app.platform.requestlog import current_request
 
@@ -25,3 +26,10 @@ def search_text(search: str | None) -> str | None:
     if search is not None and len(search) > MAX_SEARCH:
         raise bad_user_input(f"search must be at most {MAX_SEARCH} characters.")
     return search
+
+
+def contact_id(value: str) -> str:
+    """A `contactId` argument as given; a GraphQL error outside 1..MAX_CONTACT_ID characters."""
+    if not 1 <= len(value) <= MAX_CONTACT_ID:
+        raise bad_user_input(f"contactId must be 1 to {MAX_CONTACT_ID} characters.")
+    return value

@@ -5,10 +5,8 @@ import strawberry
 from app.access.permissions import Operation, require
 from app.access.principal import Forbidden
 from app.memory import erasure, recall
-from app.memory.spaces import MAX_CONTACT_ID
 from app.platform.clock import utcnow
-from graphql_schema import ids
-from graphql_schema.arguments import bad_user_input
+from graphql_schema import arguments, ids
 from graphql_schema.context import Info
 from graphql_schema.errors import field_error
 from graphql_schema.memory.types import (
@@ -20,12 +18,6 @@ from graphql_schema.memory.types import (
 from graphql_schema.pagination import PageInfo, after_cursor, page_size
 
 
-def contact_argument(contact_id: str) -> str:
-    if not 1 <= len(contact_id) <= MAX_CONTACT_ID:
-        raise bad_user_input(f"contactId must be 1 to {MAX_CONTACT_ID} characters.")
-    return contact_id
-
-
 @strawberry.type
 class MemoryQuery:
     @strawberry.field(
@@ -35,7 +27,7 @@ class MemoryQuery:
     async def contact_memory(
         self, info: Info, contact_id: str, persona_id: strawberry.ID
     ) -> ContactMemory | None:
-        contact_id = contact_argument(contact_id)
+        contact_id = arguments.contact_id(contact_id)
         object_id = ids.decode_object_id(persona_id, "Persona")
         try:
             if object_id is None:

@@ -7,16 +7,17 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.scalars import JSON
 
-from app.access.permissions import PERMISSIONS, Operation, allowed
-from app.access.principal import Principal, describe
+from app.access.permissions import Operation, require
+from app.access.principal import Forbidden
 from app.library.catalog import Channel
 from app.memory import recall
-from app.memory.spaces import MAX_CONTACT_ID
 from app.personas import resolution
 from app.personas.templates import RenderFailed
 from app.personas.variables import InvalidVariables, MissingVariables
-from graphql_schema import ids
+from graphql_schema import arguments, ids
 from graphql_schema.arguments import bad_user_input
+from graphql_schema.context import Info
+from graphql_schema.errors import field_error
 from graphql_schema.memory.types import ContactMemory
 from graphql_schema.personas.attachments import KnowledgeBaseAttachment
 from graphql_schema.personas.snapshots import (
@@ -30,7 +31,6 @@ from graphql_schema.scalars import Locale, query_locale
 
 strawberry.enum(resolution.RolloutArm)
 RolloutArm = resolution.RolloutArm
-MEMORY_READERS = PERMISSIONS[Operation.READ_CONTACT_MEMORY]
 MAX_ENVIRONMENT = 64
 
 
@@ -64,7 +64,6 @@ class LiveConfiguration:
     knowledge_bases: list[KnowledgeBaseAttachment] = strawberry.field(
         description="Pinned, for this channel."
     )
-    memory_readable: strawberry.Private[bool]
     recalled: strawberry.Private[recall.ContactMemory | None]
 
     @strawberry.field(
@@ -72,21 +71,23 @@ class LiveConfiguration:
         "contactId; null otherwise. Templates see it as the built-in `contact_memory`. Needs "
         "the RUNTIME or ADMIN role: for others a FORBIDDEN error, the rest of the answer intact."
     )
-    def contact_memory(self) -> ContactMemory | None:
-        if not self.memory_readable:
-            raise _error(f"Contact memory needs {describe(MEMORY_READERS)}.", "FORBIDDEN")
+    def contact_memory(self, info: Info) -> ContactMemory | None:
+        # The service read no memory for a role that may not (app.release.live): the same
+        # table says so here.
+        try:
+            require(info.context.actor, Operation.READ_CONTACT_MEMORY)
+        except Forbidden as refused:
+            raise field_error(refused) from None
         return ContactMemory.of(self.recalled) if self.recalled is not None else None
 
     @classmethod
     def of(
         cls,
         answer: resolution.Resolution,
-        memory_readable: bool = False,
         recalled: recall.ContactMemory | None = None,
     ) -> Self:
         call = answer.call
         return cls(
-            memory_readable=memory_readable,
             recalled=recalled,
             persona_id=strawberry.ID(ids.persona_id(answer.persona_id)),
             version=answer.version,
@@ -122,8 +123,8 @@ def call_start(
     """The call's arguments, each refused with BAD_USER_INPUT when malformed."""
     if variables is not None and not isinstance(variables, dict):
         raise bad_user_input("variables must be a JSON object of variable names and values.")
-    if contact_id is not None and not 1 <= len(contact_id) <= MAX_CONTACT_ID:
-        raise bad_user_input(f"contactId must be 1 to {MAX_CONTACT_ID} characters.")
+    if contact_id is not None:
+        contact_id = arguments.contact_id(contact_id)
     environment = resolution.PRODUCTION if environment is None else environment
     if len(environment) > MAX_ENVIRONMENT:
         raise bad_user_input(f"environment must be at most {MAX_ENVIRONMENT} characters.")
@@ -143,9 +144,7 @@ def _error(message: str, code: str, **extensions: object) -> GraphQLError:
 Answer = tuple[resolution.Resolution | None, recall.ContactMemory | None]
 
 
-async def answered(
-    actor: Principal, work: Callable[[], Awaitable[Answer]]
-) -> LiveConfiguration | None:
+async def answered(work: Callable[[], Awaitable[Answer]]) -> LiveConfiguration | None:
     """The resolution as GraphQL answers it; a call that cannot render is a coded error."""
     try:
         answer, recalled = await work()
@@ -165,5 +164,4 @@ async def answered(
         raise _error(str(unknown), "UNKNOWN_ENVIRONMENT") from None
     if answer is None:
         return None
-    readable = allowed(actor.role, Operation.READ_CONTACT_MEMORY)
-    return LiveConfiguration.of(answer, readable, recalled)
+    return LiveConfiguration.of(answer, recalled)

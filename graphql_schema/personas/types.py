@@ -148,7 +148,7 @@ class Persona(Node):
 
         call = call_start(channel, locale, environment, contact_id, variables)
         actor = info.context.actor
-        return await answered(actor, lambda: previews.preview(actor, self.persona, call))
+        return await answered(lambda: previews.preview(actor, self.persona, call))
 
     @strawberry.field(description="The draft against production (everything, before a publish).")
     def changes(self) -> list[FieldChange]:

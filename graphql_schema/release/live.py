@@ -37,4 +37,4 @@ class ReleaseQuery:
                 info.context.stale_since = answer.stale_since  # told in the response's extensions
             return answer.resolution, answer.contact_memory
 
-        return await answered(actor, work)
+        return await answered(work)
