@@ -13,12 +13,12 @@ from app.access.permissions import Operation, require
 from app.access.principal import Principal
 from app.library.errors import NotFound
 from app.memory.documents import Contact, Conversation, ErasureReceipt
-from app.memory.spaces import MAX_CONTACT_ID, SHARED, Place, contact_key, own_space
+from app.memory.spaces import SHARED, Place, check_contact_id, contact_key, own_space
 from app.personas.memory_policy import MemoryScope
 from app.personas.reads import find_persona
 from app.platform.clock import utcnow
 from app.platform.counters import last_seq, next_seq
-from app.platform.errors import InvalidInput, Problem
+from app.platform.errors import InvalidInput
 from app.platform.pages import Row, seq_page
 
 SEQ_KIND = "erasure_receipts"
@@ -65,9 +65,9 @@ async def forget_contact(
     With `one_persona`, `persona_id` None is an id that names no persona: NOT_FOUND.
     """
     require(actor, Operation.FORGET_CONTACT)
-    if not 1 <= len(contact_id) <= MAX_CONTACT_ID:
-        message = f"contactId must be 1 to {MAX_CONTACT_ID} characters."
-        raise InvalidInput([Problem(("contactId",), message)])
+    problems = check_contact_id(contact_id)
+    if problems:
+        raise InvalidInput(problems)
     contact = contact_key(contact_id)
     selections: list[Row]
     if not one_persona:

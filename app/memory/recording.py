@@ -25,7 +25,7 @@ from app.memory.contacts import FactsFull, remember
 from app.memory.documents import Conversation
 from app.memory.errors import KeyReused, MemoryDisabled, TooManyFacts
 from app.memory.facts import MAX_FACTS, check_facts
-from app.memory.spaces import MAX_CONTACT_ID, Place, contact_key, space_of
+from app.memory.spaces import Place, check_contact_id, contact_key, space_of
 from app.personas.documents import Production
 from app.personas.reads import find_persona, get_version
 from app.platform.errors import InvalidInput, Problem
@@ -72,7 +72,7 @@ def _length(value: str | None, field: str, label: str, limit: int) -> list[Probl
 def check_record(record: Record, now: datetime) -> list[Problem]:
     """Everything about a record that needs no database."""
     problems = [
-        *_length(record.contact_id, "contactId", "contactId", MAX_CONTACT_ID),
+        *check_contact_id(record.contact_id),
         *check_text(record.summary, ("summary",), "The summary", MAX_SUMMARY),
         *check_facts(record.facts, ("facts",)),
         *_length(record.idempotency_key, "idempotencyKey", "idempotencyKey", MAX_IDEMPOTENCY_KEY),

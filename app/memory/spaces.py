@@ -6,9 +6,16 @@ from dataclasses import dataclass
 from beanie import PydanticObjectId
 
 from app.personas.memory_policy import MemoryPolicy, MemoryScope
+from app.platform.errors import Problem
 
 SHARED = "workspace"
 MAX_CONTACT_ID = 256
+
+
+def check_contact_id(contact_id: str) -> list[Problem]:
+    if 1 <= len(contact_id) <= MAX_CONTACT_ID:
+        return []
+    return [Problem(("contactId",), f"contactId must be 1 to {MAX_CONTACT_ID} characters.")]
 
 
 def contact_key(contact_id: str) -> str:
