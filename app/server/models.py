@@ -8,6 +8,7 @@ from app.library.tools.documents import Tool
 from app.memory.documents import Contact, Conversation, ErasureReceipt
 from app.personas.documents import Persona, PersonaVersion
 from app.platform.database import MongoDatabase, bind
+from app.release.documents import Deployment, DeploymentChange, Environment
 from app.server.backfill import backfill
 
 DOCUMENT_MODELS: list[type[Document]] = [
@@ -20,6 +21,9 @@ DOCUMENT_MODELS: list[type[Document]] = [
     Conversation,
     Contact,
     ErasureReceipt,
+    Environment,
+    Deployment,
+    DeploymentChange,
 ]
 
 
