@@ -33,7 +33,8 @@ async def find_environment(workspace_id: PydanticObjectId, name: str) -> Environ
         {"workspace_id": workspace_id, "name": name}
     )
     if found is not None:
-        return Environment.model_validate(found)
+        environment: Environment = Environment.model_validate(found)
+        return environment
     return unstored_production(workspace_id) if name == PRODUCTION else None
 
 
