@@ -31,6 +31,9 @@ class Operation(StrEnum):
     PUBLISH = "PUBLISH"
     ROLLBACK = "ROLLBACK"
     RESTORE_VERSION = "RESTORE_VERSION"
+    DEPLOY = "DEPLOY"  # deployPersonaVersion
+    ROLLOUT = "ROLLOUT"  # start, set, complete and abort rollouts
+    SCHEDULE_PUBLISH = "SCHEDULE_PUBLISH"  # schedulePublish, cancelScheduledPublish
     DISCARD_DRAFT = "DISCARD_DRAFT"
     READ_API_KEYS = "READ_API_KEYS"
     MANAGE_API_KEYS = "MANAGE_API_KEYS"  # createApiKey, revokeApiKey
@@ -68,6 +71,9 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.PUBLISH: _PUBLISHERS,
     Operation.ROLLBACK: _PUBLISHERS,
     Operation.RESTORE_VERSION: _PUBLISHERS,
+    Operation.DEPLOY: _PUBLISHERS,
+    Operation.ROLLOUT: _PUBLISHERS,
+    Operation.SCHEDULE_PUBLISH: _PUBLISHERS,
     Operation.DISCARD_DRAFT: _PUBLISHERS,
     Operation.READ_API_KEYS: _ADMINS,
     Operation.MANAGE_API_KEYS: _ADMINS,

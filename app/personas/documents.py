@@ -105,6 +105,7 @@ class Production(BaseModel):
     published_by: str
     note: str | None = None
     from_rollback: bool = False
+    environment: str | None = None  # where it was first published; None: before environments
 
 
 class Persona(Document):
@@ -115,6 +116,9 @@ class Persona(Document):
     draft: Snapshot
     draft_digest: str
     production: Production | None = None
+    # The newest version published to any environment; None in documents from before
+    # environments, where production was always the newest.
+    latest_version: int | None = None
     revision: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -165,6 +169,13 @@ class Persona(Document):
         if self.production.digest == self.draft_digest:
             return PersonaStatus.PUBLISHED
         return PersonaStatus.CHANGED
+
+    @property
+    def newest_version(self) -> int:
+        """The number of the newest version; the next publish gets the one after."""
+        if self.latest_version is not None:
+            return self.latest_version
+        return self.production.version if self.production else 0
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from app.library.catalog import Channel, load_catalog
 from app.library.knowledge.definitions import KnowledgeBaseDefinition, KnowledgeSourceKind
-from app.personas.documents import Persona, PersonaStatus, Snapshot
+from app.personas.documents import Persona, Production, Snapshot
 from app.personas.references import pin, same_pins
 from app.personas.templates import used_variables
 from app.personas.validation import publish_problems
@@ -30,18 +30,26 @@ class Readiness:
 NOTHING_NEW = "The draft equals production: nothing to publish."
 
 
-async def readiness(persona: Persona) -> Readiness:
+async def readiness(
+    persona: Persona, serving: Production | None = None, where: str | None = None
+) -> Readiness:
+    """Publishing the draft into production, or into an environment serving `serving`."""
     draft = persona.draft
     pinned, problems = await pin(persona.workspace_id, draft)
     problems = publish_problems(draft, load_catalog()) + problems
-    production = persona.production
+    serving = persona.production if where is None else serving
     if (
         not problems
-        and production is not None
-        and persona.status is PersonaStatus.PUBLISHED
-        and same_pins(production.snapshot, pinned)
+        and serving is not None
+        and serving.digest == persona.draft_digest
+        and same_pins(serving.snapshot, pinned)
     ):
-        problems = [Problem(("personaId",), NOTHING_NEW, ErrorCode.NOTHING_TO_PUBLISH)]
+        message = (
+            NOTHING_NEW
+            if where is None
+            else f"The draft equals what {where} serves: nothing to publish."
+        )
+        problems = [Problem(("personaId",), message, ErrorCode.NOTHING_TO_PUBLISH)]
     return Readiness(pinned, problems, warnings(pinned))
 
 

@@ -47,8 +47,8 @@ class VersionWindow:
 
 
 def version_window(persona: Persona, first: int, before_version: int | None) -> VersionWindow:
-    # Versions are one contiguous sequence and production is always the newest of them.
-    latest = persona.production.version if persona.production else 0
+    # Versions are one contiguous sequence per persona, 1 to the newest.
+    latest = persona.newest_version
     newest = latest if before_version is None else min(latest, before_version - 1)
     assert persona.id is not None
     return VersionWindow(persona.id, max(0, newest), first)

@@ -191,6 +191,6 @@ async def preview(
     check_environment(call)
     pinned, _ = await pin(persona.workspace_id, persona.draft)
     assert persona.id is not None
-    # Versions are contiguous and production is the newest: the next publish gets this one.
-    upcoming = (persona.production.version if persona.production else 0) + 1
+    # Versions are contiguous: the next publish gets the one after the newest.
+    upcoming = persona.newest_version + 1
     return resolve(persona.id, upcoming, pinned, call, preview=True, memory=memory)

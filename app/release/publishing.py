@@ -1,16 +1,15 @@
-"""Moving production: publish the draft, or roll back to an earlier version.
+"""Publishing the draft, or an earlier version again, into an environment.
 
-A version insert and the move of production happen in one transaction, so production
-never points at a version that was not written; the unique (persona, version) index
-and the condition on the current production version keep version numbers contiguous
-when publishes and rollbacks race.
+Each makes the persona's next version: the unique (persona, version) index and the commit's
+condition on the deployment's serial keep version numbers one contiguous sequence when
+publishes race; a publish that lost a race is planned again from a fresh read.
 """
 
 import asyncio
+import dataclasses
 import random
 
 from beanie import PydanticObjectId
-from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from app.access.permissions import Operation, require
 from app.access.principal import Principal
@@ -24,10 +23,21 @@ from app.personas.errors import (
 )
 from app.personas.readiness import readiness
 from app.personas.reads import get_version
-from app.personas.store import as_read, changed_fields, get_persona, refuse, require_persona
+from app.personas.store import get_persona, refuse, require_persona
 from app.personas.validation import check_note
 from app.platform.clock import utcnow
 from app.platform.errors import ErrorCode
+from app.release.deployments import (
+    Change,
+    DeploymentConflict,
+    Lost,
+    commit,
+    find_deployment,
+    next_state,
+    served_version,
+)
+from app.release.documents import PRODUCTION, ChangeKind, Deployment
+from app.release.environments import require_environment
 from app.release.events import notify_local
 from app.release.livecache import learn_here
 
@@ -41,38 +51,67 @@ async def _back_off() -> None:
 
 
 def _next_version(
-    persona: Persona, snapshot: Snapshot, digest: str, note: str | None, by: str, rollback: bool
+    persona: Persona,
+    snapshot: Snapshot,
+    digest: str,
+    note: str | None,
+    by: str,
+    rollback: bool,
+    environment: str,
 ) -> PersonaVersion:
     return PersonaVersion(
         id=PydanticObjectId(),
         persona_id=persona.id,
-        version=(persona.production.version if persona.production else 0) + 1,
+        version=persona.newest_version + 1,
         snapshot=snapshot,
         digest=digest,
         published_at=utcnow(),
         published_by=by,
         note=note,
         from_rollback=rollback,
+        environment=environment,
     )
 
 
+def _refuse_during_rollout(current: Deployment | None, environment: str) -> None:
+    if current is not None and current.rollout is not None:
+        raise DeploymentConflict(
+            f"A rollout is running in {environment}: complete or abort it first."
+        )
+
+
 async def publish_persona(
-    actor: Principal, persona_id: PydanticObjectId, expected_revision: int, note: str | None
+    actor: Principal,
+    persona_id: PydanticObjectId,
+    expected_revision: int,
+    note: str | None,
+    environment: str = PRODUCTION,
+    schedule_id: PydanticObjectId | None = None,
 ) -> tuple[Persona, PersonaVersion]:
-    """Make the draft at `expected_revision` the next production version."""
+    """Make the draft at `expected_revision` the next version, served by `environment`."""
     require(actor, Operation.PUBLISH)
     refuse(check_note(note, ("note",)))
+    await require_environment(actor.workspace_id, environment)
     for _ in range(ATTEMPTS):
         persona = await require_persona(actor, persona_id, expected_revision, "personaId")
-        ready = await readiness(persona)
+        current = await find_deployment(actor.workspace_id, persona_id, environment)
+        _refuse_during_rollout(current, environment)
+        serving = await served_version(persona, current)
+        where = None if environment == PRODUCTION else environment
+        ready = await readiness(persona, serving, where)
         if ready.problems and ready.problems[0].code is ErrorCode.NOTHING_TO_PUBLISH:
-            raise NothingToPublish()
+            raise NothingToPublish(ready.problems[0].message)
         if ready.problems:
             raise NotPublishable(ready.problems)
         version = _next_version(
-            persona, ready.pinned, persona.draft_digest, note, actor.name, rollback=False
+            persona, ready.pinned, persona.draft_digest, note, actor.name, False, environment
         )
-        stored = await _commit(persona, version)
+        change = dataclasses.replace(
+            _publishing(persona, current, version, environment, ChangeKind.PUBLISHED),
+            draft_read=True,
+            schedule_id=schedule_id,
+        )
+        stored = await _commit(change)
         if stored is not None:
             return stored, version
         await _back_off()
@@ -80,14 +119,20 @@ async def publish_persona(
 
 
 async def rollback_persona(
-    actor: Principal, persona_id: PydanticObjectId, version: int, note: str | None
+    actor: Principal,
+    persona_id: PydanticObjectId,
+    version: int,
+    note: str | None,
+    environment: str = PRODUCTION,
 ) -> tuple[Persona, PersonaVersion]:
     """Publish an earlier version again, at once, as the next version; the draft stays as it is.
 
-    The emergency path: it needs no expected revision, since draft edits don't matter to it.
+    The emergency path: it needs no expected revision, since draft edits don't matter to it,
+    and it ends a rollout running in the environment, everyone going to the version it makes.
     """
     require(actor, Operation.ROLLBACK)
     refuse(check_note(note, ("note",)))
+    await require_environment(actor.workspace_id, environment)
     target = await get_version(persona_id, version)
     for _ in range(ATTEMPTS):
         persona = await get_persona(actor, persona_id)
@@ -95,48 +140,62 @@ async def rollback_persona(
             raise PersonaNotFound(("personaId",))
         if target is None:
             raise VersionNotFound(version)
-        if persona.production is not None and persona.production.digest == target.digest:
-            raise NothingToPublish(f"Production already runs what version {version} published.")
+        current = await find_deployment(actor.workspace_id, persona_id, environment)
+        serving = await served_version(persona, current)
+        rollout = current is not None and current.rollout is not None
+        if serving is not None and serving.digest == target.digest and not rollout:
+            raise NothingToPublish(
+                f"{environment.capitalize()} already runs what version {version} published."
+            )
         rolled_back = _next_version(
-            persona, target.snapshot, target.digest, note, actor.name, rollback=True
+            persona, target.snapshot, target.digest, note, actor.name, True, environment
         )
-        stored = await _commit(persona, rolled_back)
+        stored = await _commit(
+            _publishing(persona, current, rolled_back, environment, ChangeKind.ROLLED_BACK)
+        )
         if stored is not None:
             return stored, rolled_back
         await _back_off()
     raise Contended()
 
 
-PRODUCTION_FIELDS = ("production", "updated_at")
-
-
-async def _commit(persona: Persona, version: PersonaVersion) -> Persona | None:
-    """Insert `version` and point production at it, or neither (None: retry from a fresh read).
-
-    The move is conditioned on the revision and production version that were read, so the
-    persona returned is computed here, exactly as stored, without reading it back.
-    """
-    moved: Persona = persona.model_copy(
-        update={"production": version.as_production(), "updated_at": version.published_at}
+def _publishing(
+    persona: Persona,
+    current: Deployment | None,
+    version: PersonaVersion,
+    environment: str,
+    kind: ChangeKind,
+) -> Change:
+    after = next_state(
+        current,
+        version=version.version,
+        deployed_at=version.published_at,
+        deployed_by=version.published_by,
+        note=version.note,
+        replaced=current.version if current is not None else None,
+        rollout=None,
     )
-    personas = Persona.get_pymongo_collection()
-    versions = PersonaVersion.get_pymongo_collection()
-    async with personas.database.client.start_session() as session:
-        try:
-            async with await session.start_transaction():
-                await versions.insert_one(version.model_dump(by_alias=True), session=session)
-                result = await personas.update_one(
-                    as_read(persona), changed_fields(moved, PRODUCTION_FIELDS), session=session
-                )
-                if not result.matched_count:
-                    await session.abort_transaction()
-                    return None
-        except DuplicateKeyError:
-            return None
-        except OperationFailure as exc:
-            if exc.has_error_label("TransientTransactionError"):
-                return None
-            raise
+    return Change(
+        persona=persona,
+        environment=environment,
+        current=current,
+        after=after,
+        kind=kind,
+        by=version.published_by,
+        note=version.note,
+        version=version,
+        production=version.as_production() if environment == PRODUCTION else None,
+        at=version.published_at,
+    )
+
+
+async def _commit(change: Change) -> Persona | None:
+    """Commit, and tell this process's subscribers and caches; None: lost, plan again."""
+    try:
+        moved, _ = await commit(change)
+    except Lost:
+        return None
     learn_here(moved)
-    notify_local(version, moved)
+    if change.version is not None:
+        notify_local(change.version, moved)
     return moved
