@@ -143,6 +143,7 @@ def resolve(
     arm: RolloutArm = RolloutArm.BASELINE,
     preview: bool = False,
     memory: Mapping[str, object] | None = None,
+    environment_values: Mapping[str, object] | None = None,
 ) -> Resolution | None:
     """The call start's answer; None when the snapshot has no configuration for the channel.
 
@@ -157,7 +158,9 @@ def resolve(
         return None
     locale = _used_locale(snapshot, voice, call)
     given = builtins(snapshot, call, locale, utcnow())
-    resolved = resolve_values(snapshot.variables, given, {}, call.values or {})
+    resolved = resolve_values(
+        snapshot.variables, given, environment_values or {}, call.values or {}
+    )
     prompt = voice.prompt if voice is not None else chat.prompt if chat is not None else ""
     first = voice.first_message if voice is not None else None
     rendering = {**resolved.values, MEMORY_NAME: memory if memory is not None else no_memory()}

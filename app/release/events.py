@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure, PyMongoError
 
 from app.personas.documents import Persona, PersonaVersion
-from app.release.livecache import ProductionCache
+from app.release.livecache import ServedCache
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class EventHub:
     """
 
     def __init__(
-        self, database: AsyncDatabase[dict[str, Any]], productions: ProductionCache | None = None
+        self, database: AsyncDatabase[dict[str, Any]], productions: ServedCache | None = None
     ) -> None:
         self.database = database
         self.productions = productions

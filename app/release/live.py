@@ -1,4 +1,5 @@
-"""What a live call or chat runs with: production, from memory where the process can, and the
+"""What a live call or chat runs with: what its environment serves (the deployed version, or a
+rollout's candidate for the contact's arm), from memory where the process can, and the
 contact's memory, from the database at every call start."""
 
 from dataclasses import dataclass
@@ -10,11 +11,11 @@ from app.access.permissions import Operation, allowed, require
 from app.access.principal import Principal
 from app.memory.recall import ContactMemory, recall_for, template_value
 from app.personas.documents import Production
-from app.personas.reads import find_persona
-from app.personas.resolution import CallStart, Resolution, check_environment, resolve
+from app.personas.resolution import CallStart, Resolution, resolve
 from app.platform.clock import utcnow
 from app.platform.database import is_unavailable
-from app.release.livecache import ProductionCache
+from app.release.livecache import ServedCache
+from app.release.serving import read_served
 
 
 @dataclass(frozen=True)
@@ -47,26 +48,35 @@ async def live_configuration(
     actor: Principal,
     persona_id: PydanticObjectId,
     call: CallStart,
-    productions: ProductionCache | None = None,
+    productions: ServedCache | None = None,
 ) -> LiveAnswer:
     """Production resolved for this call start.
 
     Raises UnknownEnvironment, and what `resolve` raises when the values cannot render.
     """
     require(actor, Operation.LIVE_CONFIGURATION)
-    check_environment(call)
     stale_since = None
     if productions is not None:
-        production, stale_since = await productions.read(actor.workspace_id, persona_id)
+        served, stale_since = await productions.read(
+            actor.workspace_id, persona_id, call.environment
+        )
     else:
-        persona = await find_persona(actor.workspace_id, persona_id)
-        production = persona.production if persona else None
+        served = await read_served(actor.workspace_id, persona_id, call.environment)
+    if served is None:
+        return LiveAnswer(None)
+    production, arm = served.pick(call.contact_id)
     if production is None:
         return LiveAnswer(None)
     # While the database is believed gone, a call start served stale does not wait for it.
     database_down = productions is not None and productions.down_since() is not None
     memory = None if database_down else await _memory(actor, persona_id, production, call)
     resolution = resolve(
-        persona_id, production.version, production.snapshot, call, memory=template_value(memory)
+        persona_id,
+        production.version,
+        production.snapshot,
+        call,
+        arm,
+        memory=template_value(memory),
+        environment_values=served.environment.variables,
     )
     return LiveAnswer(resolution, stale_since, memory)

@@ -1,13 +1,6 @@
 """Percentage rollouts: a candidate version for `percent` % of contacts, the deployed one for
-the rest.
-
-A contact's arm is a pure function of the rollout's id and the contact id, the same on every
-process: its bucket (0 .. 9,999) is below percent * 100 exactly when it gets the candidate, so
-raising the percentage only moves contacts from the baseline to the candidate.
+the rest (who gets which: app.release.arms). One runs per persona and environment at a time.
 """
-
-import hashlib
-import random
 
 from beanie import PydanticObjectId
 
@@ -16,7 +9,6 @@ from app.access.principal import Principal
 from app.personas.documents import Persona
 from app.personas.errors import VersionNotFound
 from app.personas.reads import get_version
-from app.personas.resolution import RolloutArm
 from app.personas.store import refuse
 from app.personas.validation import check_note
 from app.platform.clock import utcnow
@@ -24,21 +16,6 @@ from app.platform.errors import Problem
 from app.release.deployments import Change, DeploymentConflict, next_state
 from app.release.documents import PRODUCTION, ChangeKind, Deployment, Rollout
 from app.release.promotion import Target, land, read_target
-
-BUCKETS = 10_000
-
-
-def bucket(rollout_id: PydanticObjectId, contact_id: str) -> int:
-    digest = hashlib.sha256(f"{rollout_id}:{contact_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") % BUCKETS
-
-
-def arm_for(rollout: Rollout, contact_id: str | None) -> RolloutArm:
-    """The arm a call start is served: sticky per contact, at random without one."""
-    # At random: a share of traffic, not a secret.
-    drawn = random.randrange(BUCKETS) if contact_id is None else bucket(rollout.id, contact_id)
-    candidate = drawn < rollout.percent * BUCKETS // 100
-    return RolloutArm.CANDIDATE if candidate else RolloutArm.BASELINE
 
 
 def _check_percent(percent: int) -> None:

@@ -32,7 +32,7 @@ from app.platform.reachability import DatabaseMonitor
 from app.platform.requestlog import RequestLogMiddleware
 from app.platform.settings import Settings
 from app.release.events import EventHub
-from app.release.livecache import ProductionCache
+from app.release.livecache import ServedCache
 from app.server.dify import retrieval
 from app.server.models import bind_all
 from graphql_schema.app import GRAPHIQL_ASSETS, GRAPHIQL_ASSETS_PATH, GraphQLApp
@@ -60,7 +60,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         monitor = DatabaseMonitor(app.state.database, timeout=settings.database_timeout_seconds)
         app.state.database_monitor = monitor
         monitor.start()
-        productions = ProductionCache(down_since=lambda: monitor.down_since)
+        productions = ServedCache(down_since=lambda: monitor.down_since)
         app.state.events = EventHub(PersonaVersion.get_pymongo_collection().database, productions)
         app.state.key_watch = KeyWatch(principal_from)  # closes the sockets of revoked keys
         await app.state.events.start()
