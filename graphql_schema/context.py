@@ -24,7 +24,7 @@ from app.personas.documents import PersonaVersion
 from app.personas.knowledge import source_texts
 from app.personas.reads import VersionWindow, versions_in
 from app.release.events import EventHub
-from app.release.livecache import ProductionCache
+from app.release.livecache import ServedCache
 
 
 def _version_loader() -> DataLoader[VersionWindow, list[PersonaVersion]]:
@@ -69,7 +69,7 @@ class Context:
     # A websocket's place in its key's and workspace's socket caps, while it is open.
     socket_slot: SocketSlot | None = None
     # Set when this process hears every publish (change streams): then call starts read it.
-    productions: ProductionCache | None = None
+    productions: ServedCache | None = None
     # Set by a resolver that answered from memory while news could not reach it (an outage).
     stale_since: datetime | None = None
     versions: DataLoader[VersionWindow, list[PersonaVersion]] = field(

@@ -6,6 +6,7 @@ persona's production when production's version moves, and a DeploymentChange rec
 A change planned from a state someone else already changed is `Lost`: nothing is written.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -94,6 +95,9 @@ class Change:
     draft_read: bool = False  # publishing the draft: it must still be as it was read
     schedule_id: PydanticObjectId | None = None
     at: datetime = field(default_factory=utcnow)
+    # More writes that land with the change or not at all (a schedule marked done); raise
+    # Lost from it to write nothing.
+    also: Callable[[AsyncClientSession], Awaitable[None]] | None = None
 
 
 def next_state(current: Deployment | None, **changes: Any) -> DeploymentState:
@@ -156,6 +160,8 @@ async def commit(change: Change) -> tuple[Persona, Deployment]:
         await DeploymentChange.get_pymongo_collection().insert_one(
             record.model_dump(by_alias=True), session=session
         )
+        if change.also is not None:
+            await change.also(session)
 
     try:
         await run_transaction(
