@@ -11,9 +11,16 @@ from app.access.principal import Principal
 from app.memory.recall import ContactMemory, recall_for, template_value
 from app.personas.documents import Production
 from app.personas.reads import find_persona
-from app.personas.resolution import CallStart, Resolution, check_environment, resolve
+from app.personas.resolution import (
+    PRODUCTION,
+    CallStart,
+    Resolution,
+    UnknownEnvironment,
+    resolve,
+)
 from app.platform.clock import utcnow
 from app.platform.database import is_unavailable
+from app.release.environments import environment_for_call
 from app.release.livecache import ProductionCache
 
 
@@ -54,7 +61,12 @@ async def live_configuration(
     Raises UnknownEnvironment, and what `resolve` raises when the values cannot render.
     """
     require(actor, Operation.LIVE_CONFIGURATION)
-    check_environment(call)
+    down = productions is not None and productions.down_since() is not None
+    environment = await environment_for_call(actor.workspace_id, call.environment, down)
+    if environment is None:
+        raise UnknownEnvironment(call.environment)
+    if call.environment != PRODUCTION:
+        return LiveAnswer(None)  # nothing is deployed beside production yet
     stale_since = None
     if productions is not None:
         production, stale_since = await productions.read(actor.workspace_id, persona_id)
@@ -67,6 +79,11 @@ async def live_configuration(
     database_down = productions is not None and productions.down_since() is not None
     memory = None if database_down else await _memory(actor, persona_id, production, call)
     resolution = resolve(
-        persona_id, production.version, production.snapshot, call, memory=template_value(memory)
+        persona_id,
+        production.version,
+        production.snapshot,
+        call,
+        memory=template_value(memory),
+        environment_values=environment.variables,
     )
     return LiveAnswer(resolution, stale_since, memory)
