@@ -89,8 +89,9 @@ async def create_environment(actor: Principal, name: str, variables: object | No
 
     async def insert(session: AsyncClientSession) -> Environment:
         await next_seq(collection.database, SEQ, workspace_id, session)
-        others = {"workspace_id": workspace_id, "name": {"$ne": PRODUCTION}}
-        if await collection.count_documents(others, session=session) >= MAX_ENVIRONMENTS - 1:
+        rows = collection.find({"workspace_id": workspace_id}, {"name": 1}, session=session)
+        stored = {row["name"] async for row in rows}
+        if len(stored | {PRODUCTION}) >= MAX_ENVIRONMENTS:
             raise TooManyEnvironments()
         try:
             await collection.insert_one(_stored(environment), session=session)

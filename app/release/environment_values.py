@@ -26,7 +26,7 @@ def _value_problem(value: object) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return None if MIN_INT <= value <= MAX_INT else "Must be a 64-bit whole number or a float."
+        return None if MIN_INT <= value <= MAX_INT else "A whole number must fit in 64 bits."
     if isinstance(value, float):
         return None if math.isfinite(value) else "Must be a finite number."
     if isinstance(value, str):
