@@ -133,6 +133,22 @@ async def test_a_workspace_holds_a_bounded_number_of_environments(api: GraphQLCl
     _environment(await create_environment(api, "one-more"))
 
 
+async def test_racing_creates_never_pass_the_bound_or_share_a_name(api: GraphQLClient) -> None:
+    for index in range(MAX_ENVIRONMENTS - 3):
+        _environment(await create_environment(api, f"env-{index:02}"))
+    racing = await asyncio.gather(
+        *(create_environment(api, name) for name in ("one", "two", "three", "two"))
+    )
+    outcomes = sorted(
+        errors_of(payload)[0][0] if payload["userErrors"] else "OK" for payload in racing
+    )
+    assert outcomes in (
+        ["CONFLICT", "DUPLICATE_NAME", "OK", "OK"],
+        ["CONFLICT", "CONFLICT", "OK", "OK"],
+    )
+    assert len(await names(api)) == MAX_ENVIRONMENTS
+
+
 async def test_values_are_replaced_revision_by_revision(
     api: GraphQLClient, database: MongoDatabase
 ) -> None:
