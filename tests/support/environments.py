@@ -67,10 +67,10 @@ async def kept(database: MongoDatabase) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-async def deploy_directly(
+def deployment_of(
     api: GraphQLClient, persona: dict[str, Any], environment: str, version: int = 1
-) -> Deployment:
-    """A deployment stored as deployPersonaVersion would store it, without the mutation."""
+) -> dict[str, Any]:
+    """A deployment document as deployPersonaVersion would store it."""
     persona_id = ids.decode_object_id(persona["id"], "Persona")
     assert persona_id is not None
     deployment = Deployment(
@@ -82,8 +82,16 @@ async def deploy_directly(
         deployed_at=datetime.now(UTC),
         deployed_by=api.principal.name,
     )
-    await Deployment.get_pymongo_collection().insert_one(deployment.model_dump(by_alias=True))
-    return deployment
+    stored: dict[str, Any] = deployment.model_dump(by_alias=True)
+    return stored
+
+
+async def deploy_directly(
+    api: GraphQLClient, persona: dict[str, Any], environment: str, version: int = 1
+) -> None:
+    """A deployment stored without the mutation, which is not this suite's to test."""
+    document = deployment_of(api, persona, environment, version)
+    await Deployment.get_pymongo_collection().insert_one(document)
 
 
 async def deployments_into(database: MongoDatabase, environment: str) -> int:
