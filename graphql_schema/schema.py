@@ -42,6 +42,7 @@ from graphql_schema.personas.queries import PersonaQuery
 from graphql_schema.personas.tools import Tool, ToolMutation, ToolQuery
 from graphql_schema.personas.types import Persona
 from graphql_schema.personas.variables import VariableMutation
+from graphql_schema.release.environments import EnvironmentMutation, EnvironmentQuery
 from graphql_schema.release.live import ReleaseQuery
 from graphql_schema.release.mutations import ReleaseMutation
 from graphql_schema.release.subscriptions import Subscription
@@ -195,6 +196,7 @@ Query = merge_types(
         KnowledgeQuery,
         RetrievalQuery,
         ReleaseQuery,
+        EnvironmentQuery,
         MemoryQuery,
         ApiKeyQuery,
     ),
@@ -209,6 +211,7 @@ Mutation = merge_types(
         ToolMutation,
         KnowledgeMutation,
         ReleaseMutation,
+        EnvironmentMutation,
         MemoryMutation,
         ApiKeyMutation,
     ),

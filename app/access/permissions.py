@@ -23,6 +23,7 @@ class Operation(StrEnum):
     READ_VOICES = "READ_VOICES"
     READ_LANGUAGE_MODELS = "READ_LANGUAGE_MODELS"
     SUBSCRIBE_PUBLISHES = "SUBSCRIBE_PUBLISHES"  # personaPublished
+    READ_ENVIRONMENTS = "READ_ENVIRONMENTS"  # environments
     # Changes.
     EDIT_DRAFT = "EDIT_DRAFT"  # create, update, configure, variables, attachments, memory policy
     DELETE_PERSONA = "DELETE_PERSONA"
@@ -37,6 +38,8 @@ class Operation(StrEnum):
     DISCARD_DRAFT = "DISCARD_DRAFT"
     READ_API_KEYS = "READ_API_KEYS"
     MANAGE_API_KEYS = "MANAGE_API_KEYS"  # createApiKey, revokeApiKey
+    # createEnvironment, setEnvironmentVariables, deleteEnvironment
+    MANAGE_ENVIRONMENTS = "MANAGE_ENVIRONMENTS"
     # What a call or chat needs while it runs.
     LIVE_CONFIGURATION = "LIVE_CONFIGURATION"
     RETRIEVE_KNOWLEDGE = "RETRIEVE_KNOWLEDGE"  # retrieveKnowledge
@@ -64,6 +67,7 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.READ_VOICES: _READERS,
     Operation.READ_LANGUAGE_MODELS: _READERS,
     Operation.SUBSCRIBE_PUBLISHES: _READERS,
+    Operation.READ_ENVIRONMENTS: _READERS,
     Operation.EDIT_DRAFT: _EDITORS,
     Operation.DELETE_PERSONA: _EDITORS,
     Operation.EDIT_TOOLS: _EDITORS,
@@ -77,6 +81,7 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.DISCARD_DRAFT: _PUBLISHERS,
     Operation.READ_API_KEYS: _ADMINS,
     Operation.MANAGE_API_KEYS: _ADMINS,
+    Operation.MANAGE_ENVIRONMENTS: _ADMINS,
     Operation.LIVE_CONFIGURATION: _READERS | _RUNTIME,
     Operation.RETRIEVE_KNOWLEDGE: _READERS | _RUNTIME,
     Operation.RETRIEVAL_ENDPOINT: _READERS | _RUNTIME,

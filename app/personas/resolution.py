@@ -36,16 +36,14 @@ def no_memory() -> dict[str, object]:
 
 
 class UnknownEnvironment(Exception):
-    """The call names an environment the workspace does not have."""
+    """The call names an environment the workspace does not have.
+
+    Environments are release's to look up (app.release.environments); whoever calls
+    `resolve` or `preview` raises this, and passes the environment's values in.
+    """
 
     def __init__(self, name: str) -> None:
         super().__init__(f"The workspace has no environment {name[:64]!r}.")
-
-
-def check_environment(call: "CallStart") -> None:
-    # Environments beside production come with releases; until then there is one.
-    if call.environment != PRODUCTION:
-        raise UnknownEnvironment(call.environment)
 
 
 class RolloutArm(StrEnum):
@@ -148,6 +146,8 @@ def resolve(
     """The call start's answer; None when the snapshot has no configuration for the channel.
 
     `memory` is the `contact_memory` templates see (app.memory makes it); empty when None.
+    `environment_values` are the values of the call's environment, between the persona's
+    defaults and the call's own values.
 
     Raises MissingVariables, InvalidVariables or RenderFailed when it cannot render.
     """
@@ -188,12 +188,22 @@ def resolve(
 
 
 async def preview(
-    persona: Persona, call: CallStart, memory: Mapping[str, object] | None = None
+    persona: Persona,
+    call: CallStart,
+    memory: Mapping[str, object] | None = None,
+    environment_values: Mapping[str, object] | None = None,
 ) -> Resolution | None:
     """The draft resolved as the next publish would be: pinned as now, recorded nowhere."""
-    check_environment(call)
     pinned, _ = await pin(persona.workspace_id, persona.draft)
     assert persona.id is not None
     # Versions are contiguous: the next publish gets the one after the newest.
     upcoming = persona.newest_version + 1
-    return resolve(persona.id, upcoming, pinned, call, preview=True, memory=memory)
+    return resolve(
+        persona.id,
+        upcoming,
+        pinned,
+        call,
+        preview=True,
+        memory=memory,
+        environment_values=environment_values,
+    )

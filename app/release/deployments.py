@@ -28,6 +28,7 @@ from app.release.documents import (
     DeploymentChange,
     DeploymentState,
 )
+from app.release.environments import guard_environment
 
 
 class Lost(Exception):
@@ -142,6 +143,9 @@ async def commit(change: Change) -> tuple[Persona, Deployment]:
     )
 
     async def write(session: AsyncClientSession) -> None:
+        # Deleting the environment writes it too: the two never both commit.
+        if not await guard_environment(persona.workspace_id, change.environment, session):
+            raise Lost()
         if change.version is not None:
             await PersonaVersion.get_pymongo_collection().insert_one(
                 change.version.model_dump(by_alias=True), session=session

@@ -4,6 +4,7 @@ import re
 from datetime import UTC, datetime
 
 from beanie import PydanticObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from app.platform.errors import DomainError, ErrorCode, Problem
 from app.platform.text import Path
@@ -46,3 +47,20 @@ async def require_environment(
     if found is None:
         raise EnvironmentNotFound(name, path)
     return found
+
+
+async def guard_environment(
+    workspace_id: PydanticObjectId, name: str, session: AsyncClientSession
+) -> bool:
+    """Write the environment's guard inside `session`'s transaction; False if it is not there.
+
+    deleteEnvironment writes the environment too, so a transaction that deploys into it after
+    guarding it and the deletion never both commit: no deployment outlives its environment.
+    Production needs no guard, as it is never deleted.
+    """
+    if name == PRODUCTION:
+        return True
+    result = await Environment.get_pymongo_collection().update_one(
+        {"workspace_id": workspace_id, "name": name}, {"$inc": {"guard": 1}}, session=session
+    )
+    return result.matched_count == 1

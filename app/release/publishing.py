@@ -91,8 +91,9 @@ async def publish_persona(
     """Make the draft at `expected_revision` the next version, served by `environment`."""
     require(actor, Operation.PUBLISH)
     refuse(check_note(note, ("note",)))
-    await require_environment(actor.workspace_id, environment)
     for _ in range(ATTEMPTS):
+        # Asked again each round: a deleted environment is a refusal, not a race to retry.
+        await require_environment(actor.workspace_id, environment)
         persona = await require_persona(actor, persona_id, expected_revision, "personaId")
         current = await find_deployment(actor.workspace_id, persona_id, environment)
         _refuse_during_rollout(current, environment)
@@ -132,9 +133,9 @@ async def rollback_persona(
     """
     require(actor, Operation.ROLLBACK)
     refuse(check_note(note, ("note",)))
-    await require_environment(actor.workspace_id, environment)
     target = await get_version(persona_id, version)
     for _ in range(ATTEMPTS):
+        await require_environment(actor.workspace_id, environment)
         persona = await get_persona(actor, persona_id)
         if persona is None:
             raise PersonaNotFound(("personaId",))

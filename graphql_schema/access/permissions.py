@@ -56,6 +56,7 @@ FIELDS: dict[str, Operation] = {
     "Query.contactMemory": Op.READ_CONTACT_MEMORY,
     "Query.erasureReceipts": Op.READ_ERASURE_RECEIPTS,
     "Query.apiKeys": Op.READ_API_KEYS,
+    "Query.environments": Op.READ_ENVIRONMENTS,
     "Mutation.createPersona": Op.EDIT_DRAFT,
     "Mutation.updatePersona": Op.EDIT_DRAFT,
     "Mutation.setVoiceConfiguration": Op.EDIT_DRAFT,
@@ -83,6 +84,9 @@ FIELDS: dict[str, Operation] = {
     "Mutation.forgetContact": Op.FORGET_CONTACT,
     "Mutation.createApiKey": Op.MANAGE_API_KEYS,
     "Mutation.revokeApiKey": Op.MANAGE_API_KEYS,
+    "Mutation.createEnvironment": Op.MANAGE_ENVIRONMENTS,
+    "Mutation.setEnvironmentVariables": Op.MANAGE_ENVIRONMENTS,
+    "Mutation.deleteEnvironment": Op.MANAGE_ENVIRONMENTS,
     "Subscription.personaPublished": Op.SUBSCRIBE_PUBLISHES,
     # Nested fields that read beyond what the field holding them answers.
     "Persona.versions": Op.READ_VERSIONS,
@@ -102,6 +106,7 @@ TYPES: dict[str, Operation] = {
     "ApiKey": Op.READ_API_KEYS,
     "ContactMemory": Op.READ_CONTACT_MEMORY,
     "ErasureReceipt": Op.READ_ERASURE_RECEIPTS,
+    "Environment": Op.READ_ENVIRONMENTS,
 }
 FORBIDDEN = "FORBIDDEN"
 # Verdicts by (schema, query text, operation name, role): a runtime sends the same few queries.

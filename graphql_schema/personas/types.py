@@ -8,8 +8,8 @@ import strawberry
 from beanie import PydanticObjectId
 from strawberry.scalars import JSON
 
-from app.memory import previews
 from app.personas import diff, documents, readiness, reads, users
+from app.release import previews
 from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.library.types import (

@@ -31,6 +31,7 @@ from tests.support.client import (
     publish,
     voice_input,
 )
+from tests.support.environments import environment_operations
 from tests.support.library import (
     ADD_SOURCES,
     DELETE_KB,
@@ -151,6 +152,7 @@ async def _every_operation(api: GraphQLClient) -> None:
     await _knowledge_operations(api)
     await _attachment_operations(api)
     await memory_operations(api)
+    await environment_operations(api, await api.create_persona(name="Staged"))
 
 
 async def _attachment_operations(api: GraphQLClient) -> None:
@@ -256,4 +258,8 @@ async def test_no_operation_scans_a_collection(
         ("delete", "contacts"),
         ("find", "erasure_receipts"),
         ("delete", "sweeps"),
+        ("find", "environments"),
+        ("findAndModify", "environments"),
+        ("delete", "environments"),
+        ("delete", "deployments"),
     } <= checked, checked
