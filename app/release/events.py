@@ -17,6 +17,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure, PyMongoError
 
 from app.personas.documents import Persona, PersonaVersion
+from app.release.deployments import find_deployment
+from app.release.documents import PRODUCTION
 from app.release.livecache import ServedCache
 
 logger = logging.getLogger(__name__)
@@ -127,7 +129,12 @@ class EventHub:
             return
         persona = Persona.model_validate(found)
         if self.productions is not None:
-            self.productions.learn(persona)
+            environment = version.environment or PRODUCTION
+            deployment = await find_deployment(
+                persona.workspace_id, version.persona_id, environment
+            )
+            if deployment is not None:
+                self.productions.learn(version.persona_id, environment, deployment.serial)
         self.dispatch(PublishEvent(version, persona))
 
     def dispatch(self, event: "PublishEvent") -> None:

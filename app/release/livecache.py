@@ -4,8 +4,9 @@ What an environment serves of a persona (its values, deployed version, rollout c
 read from the database once, then served from here. News of every deployment change,
 environment change and delete comes from the process's change stream (any process's writes)
 and, at once, from writes made on this process, so the process that published reads its own
-write. News drops what it concerns, to be read afresh; a fill that raced with any news is
-served but not kept: nothing older than the news already heard is served after it.
+write. News drops what it concerns, to be read afresh; a fill older than news heard meanwhile
+(by deployment serial) is served but not kept: nothing older than the news already heard is
+served after it.
 
 While the database is unreachable, what is held is served stale (stale-if-error): a call
 start gets the production this process last knew, told since when it may be behind. When
@@ -21,7 +22,6 @@ from datetime import datetime
 
 from beanie import PydanticObjectId
 
-from app.personas.documents import Persona
 from app.platform.clock import utcnow
 from app.platform.database import is_unavailable
 from app.release.serving import Served, read_served
@@ -55,7 +55,10 @@ class ServedCache:
         # Since when news may have been missed (the change stream is down); None: current.
         self.stale_since: datetime | None = None
         self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
+        # Counts the news that drops whatever it may concern (deletes, environment changes).
         self._news = 0
+        # The newest deployment serial heard of, per persona and environment.
+        self._heard: OrderedDict[_Key, int] = OrderedDict()
 
     def open(self) -> None:
         """Start hearing this process's own writes."""
@@ -97,14 +100,25 @@ class ServedCache:
     async def _load(self, workspace_id: PydanticObjectId, key: _Key) -> _Entry:
         news = self._news
         entry = _Entry(workspace_id, await read_served(workspace_id, *key))
-        if news == self._news:
+        # Kept unless news it may not have seen came meanwhile.
+        heard = self._heard.get(key)
+        current = heard is None or (entry.served is not None and entry.served.serial >= heard)
+        if news == self._news and current:
             self._keep(key, entry)
         return entry
 
-    def learn(self, persona: Persona) -> None:
-        """News: what the persona's environments serve changed."""
-        assert persona.id is not None
-        self.forget(persona.id)
+    def learn(self, persona_id: PydanticObjectId, environment: str, serial: int) -> None:
+        """News: what `environment` serves of the persona changed, its deployment now at
+        `serial`. What is held from before is dropped, to be read afresh; news that is late
+        (what is held already has it) changes nothing."""
+        key = (persona_id, environment)
+        self._heard[key] = max(serial, self._heard.get(key, 0))
+        self._heard.move_to_end(key)
+        while len(self._heard) > self.size:
+            self._heard.popitem(last=False)
+        entry = self._entries.get(key)
+        if entry is not None and (entry.served is None or entry.served.serial < serial):
+            del self._entries[key]
 
     def forget(self, persona_id: PydanticObjectId) -> None:
         """News: the persona changed or is gone."""
@@ -140,10 +154,10 @@ class ServedCache:
             self._entries.popitem(last=False)
 
 
-def learn_here(persona: Persona) -> None:
-    """Tell this process's caches of a publish it just made."""
+def learn_here(persona_id: PydanticObjectId, environment: str, serial: int) -> None:
+    """Tell this process's caches of a deployment change it just made."""
     for cache in list(_caches):
-        cache.learn(persona)
+        cache.learn(persona_id, environment, serial)
 
 
 def forget_here(persona_id: PydanticObjectId) -> None:

@@ -52,8 +52,7 @@ async def land(change: Change) -> tuple[Persona, Deployment]:
         persona, deployment = await commit(change)
     except Lost:
         raise DeploymentConflict(LOST.format(change.environment)) from None
-    if change.production is not None:
-        learn_here(persona)
+    learn_here(deployment.persona_id, deployment.environment, deployment.serial)
     return persona, deployment
 
 

@@ -193,10 +193,10 @@ def _publishing(
 async def _commit(change: Change) -> Persona | None:
     """Commit, and tell this process's subscribers and caches; None: lost, plan again."""
     try:
-        moved, _ = await commit(change)
+        moved, deployment = await commit(change)
     except Lost:
         return None
-    learn_here(moved)
+    learn_here(deployment.persona_id, deployment.environment, deployment.serial)
     if change.version is not None:
         notify_local(change.version, moved)
     return moved
