@@ -23,9 +23,10 @@ from app.memory.spaces import SHARED, Place, contact_key, own_space
 from app.personas.documents import Persona, PersonaVersion, VoiceConfiguration
 from app.platform.clock import utcnow
 from app.platform.database import connect
+from app.release.documents import Deployment
 from app.server.models import bind_all
 from bench.runner import progress
-from bench.seed import _persona, _reserve, _version, template
+from bench.seed import _persona, _reserve, _version, deployment, template
 
 T = TypeVar("T")
 BATCH = 5000
@@ -111,6 +112,7 @@ async def _remembering_persona(workspace_id: PydanticObjectId) -> PydanticObject
     await Persona.get_pymongo_collection().insert_one(persona.stored())
     version = _version(persona).model_dump(by_alias=True)
     await PersonaVersion.get_pymongo_collection().insert_one(version)
+    await Deployment.get_pymongo_collection().insert_one(deployment(persona))
     assert persona.id is not None
     return persona.id
 

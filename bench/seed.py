@@ -23,6 +23,7 @@ from app.personas.documents import (
 )
 from app.platform.clock import utcnow
 from app.platform.database import connect
+from app.release.documents import PRODUCTION, Deployment
 from app.server.models import bind_all
 
 BATCH = 1000
@@ -89,6 +90,23 @@ def _version(persona: Persona) -> PersonaVersion:
     return PersonaVersion(id=PydanticObjectId(), persona_id=persona.id, **same)
 
 
+def deployment(persona: Persona) -> dict[str, object]:
+    """Production's deployment of a published persona, as publishing stores it."""
+    production = persona.production
+    assert production is not None
+    assert persona.id is not None
+    deployed = Deployment(
+        workspace_id=persona.workspace_id,
+        persona_id=persona.id,
+        environment=PRODUCTION,
+        version=production.version,
+        deployed_at=production.published_at,
+        deployed_by=production.published_by,
+    )
+    stored: dict[str, object] = deployed.model_dump(by_alias=True, exclude={"id"})
+    return stored
+
+
 async def _reserve(workspace_id: PydanticObjectId, count: int) -> int:
     """Count `count` new personas on the workspace, as create_persona does one by one;
     returns the first of their `seq` numbers."""
@@ -127,6 +145,9 @@ async def insert_personas(
         if released:
             await versions.insert_many(
                 [v.model_dump(by_alias=True) for v in released], ordered=False
+            )
+            await Deployment.get_pymongo_collection().insert_many(
+                [deployment(p) for p in batch if p.production is not None], ordered=False
             )
         ids += [str(p.id) for p in batch]
         published += [str(p.id) for p in batch if p.production is not None]
