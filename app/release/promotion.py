@@ -52,8 +52,9 @@ async def land(change: Change) -> tuple[Persona, Deployment]:
         persona, deployment = await commit(change)
     except Lost:
         raise DeploymentConflict(LOST.format(change.environment)) from None
-    if change.production is not None:
-        learn_here(persona)
+    # Whatever moved, this process's call starts read it at once: a rollout step or a
+    # deploy to staging changes what is served as a deploy to production does.
+    learn_here(persona)
     return persona, deployment
 
 
