@@ -12,6 +12,7 @@ from app.release.documents import ChangeKind, DeploymentState
 from app.release.documents import Deployment as StoredDeployment
 from app.release.documents import DeploymentChange as StoredChange
 from app.release.documents import Rollout as StoredRollout
+from app.release.environments import NAME
 from graphql_schema.context import Info
 from graphql_schema.pagination import page_size
 from graphql_schema.personas.types import PersonaVersion
@@ -172,6 +173,8 @@ async def history(
     persona: documents.Persona, environment: str | None, first: int | None
 ) -> list[DeploymentChange]:
     size = page_size(first)
+    if environment is not None and not NAME.fullmatch(environment):
+        return []  # no environment has that name: nothing to look up
     assert persona.id is not None
     found = await audit.history_of(persona.workspace_id, persona.id, environment, size)
     return [DeploymentChange.from_document(persona, change) for change in found]

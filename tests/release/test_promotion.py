@@ -230,3 +230,43 @@ async def test_publish_defaults_to_production(api: GraphQLClient) -> None:
     found = await read(api, persona["id"], "production")
     assert found["production"]["environment"] == "production"
     assert found["deployment"]["version"]["version"] == 1
+
+
+async def test_a_null_environment_is_production_and_versions_say_where_they_went(
+    api: GraphQLClient,
+) -> None:
+    await make_environment(api.principal.workspace_id, "staging")
+    persona = await draft(api)
+    await published(api, persona, "staging")
+    payload = await mutate(
+        api,
+        PUBLISH_TO,
+        personaId=persona["id"],
+        expectedRevision=persona["revision"],
+        environment=None,
+    )
+
+    assert payload["userErrors"] == []
+    assert payload["persona"]["production"]["version"] == 2
+    listed = await api.data(
+        "query($id: ID!) { persona(id: $id) "
+        "{ versions { edges { node { version environment } } } } }",
+        id=persona["id"],
+    )
+    nodes = [edge["node"] for edge in listed["persona"]["versions"]["edges"]]
+    assert nodes == [
+        {"version": 2, "environment": "production"},
+        {"version": 1, "environment": "staging"},
+    ]
+
+
+async def test_history_pages_are_bounded(api: GraphQLClient) -> None:
+    persona = await versions(api, 1)
+    body = await api.execute(
+        "query($id: ID!) { persona(id: $id) { deploymentHistory(first: 101) { kind } } }",
+        id=persona["id"],
+    )
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert await history(api, persona["id"], "x" * 10_000) == []
+    assert [c["kind"] for c in await history(api, persona["id"], "production")] == ["PUBLISHED"]
