@@ -58,7 +58,7 @@ class ReleaseMutation:
                 persona_object_id(input.persona_id, "personaId"),
                 input.expected_revision,
                 given(input.note),
-                input.environment or PRODUCTION,
+                PRODUCTION if input.environment is None else input.environment,
             )
         )
 
@@ -72,7 +72,7 @@ class ReleaseMutation:
                 persona_object_id(input.persona_id, "personaId"),
                 input.version,
                 given(input.note),
-                input.environment or PRODUCTION,
+                PRODUCTION if input.environment is None else input.environment,
             )
         )
 

@@ -67,8 +67,15 @@ async def test_an_unknown_environment_is_not_found_and_changes_nothing(
         api, ROLLBACK_TO, personaId=persona["id"], version=1, environment="nowhere"
     )
     deployed = await deploy(api, persona["id"], 1, "Not A Name")
+    empty = await mutate(
+        api,
+        PUBLISH_TO,
+        personaId=persona["id"],
+        expectedRevision=persona["revision"],
+        environment="",
+    )
 
-    for payload in (published, rolled_back, deployed):
+    for payload in (published, rolled_back, deployed, empty):
         assert errors_of(payload) == [("NOT_FOUND", ["environment"])]
         assert payload["persona"] is None
     assert await release_state(database) == before
