@@ -23,6 +23,8 @@ from app.library.tools.store import get_tools
 from app.personas.documents import PersonaVersion
 from app.personas.knowledge import source_texts
 from app.personas.reads import VersionWindow, versions_in
+from app.release.audit import PersonaKey, VersionKey, deployments_in, versions_numbered
+from app.release.documents import Deployment
 from app.release.events import EventHub
 from app.release.livecache import ServedCache
 
@@ -82,6 +84,14 @@ class Context:
         default_factory=lambda: _library_loader(get_knowledge_bases)
     )
     texts: DataLoader[str, str | None] = field(default_factory=_text_loader)
+    # One query for the deployments of every persona a response shows, and one for the
+    # versions they serve; uncached, as the versions loader.
+    deployments: DataLoader[PersonaKey, list[Deployment]] = field(
+        default_factory=lambda: DataLoader(load_fn=deployments_in, cache=False)
+    )
+    numbered_versions: DataLoader[VersionKey, PersonaVersion | None] = field(
+        default_factory=lambda: DataLoader(load_fn=versions_numbered, cache=False)
+    )
     # The app's, with its settings' address policy; None: the strict default.
     page_fetcher: PageFetcher | None = None
 

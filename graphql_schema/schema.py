@@ -42,6 +42,7 @@ from graphql_schema.personas.queries import PersonaQuery
 from graphql_schema.personas.tools import Tool, ToolMutation, ToolQuery
 from graphql_schema.personas.types import Persona
 from graphql_schema.personas.variables import VariableMutation
+from graphql_schema.release.deployment_mutations import DeploymentMutation
 from graphql_schema.release.environments import EnvironmentMutation, EnvironmentQuery
 from graphql_schema.release.live import ReleaseQuery
 from graphql_schema.release.mutations import ReleaseMutation
@@ -212,6 +213,7 @@ Mutation = merge_types(
         KnowledgeMutation,
         ReleaseMutation,
         EnvironmentMutation,
+        DeploymentMutation,
         MemoryMutation,
         ApiKeyMutation,
     ),

@@ -126,6 +126,7 @@ class PublishPersonaInput:
     persona_id: strawberry.ID
     expected_revision: int
     note: str | None = strawberry.UNSET
+    environment: str | None = "production"
 
 
 @strawberry.input(description="draft := production")
@@ -146,6 +147,7 @@ class RollbackPersonaInput:
     persona_id: strawberry.ID
     version: int
     note: str | None = strawberry.UNSET
+    environment: str | None = "production"
 
 
 @strawberry.input

@@ -23,9 +23,15 @@ from graphql_schema.scalars import Locale
 
 if TYPE_CHECKING:
     from graphql_schema.personas.resolution import LiveConfiguration
+    from graphql_schema.release.deployments import Deployment, DeploymentChange
 
 LazyLiveConfiguration = Annotated[
     "LiveConfiguration", strawberry.lazy("graphql_schema.personas.resolution")
+]
+# Lazy: deployments are built of this module's types.
+LazyDeployment = Annotated["Deployment", strawberry.lazy("graphql_schema.release.deployments")]
+LazyDeploymentChange = Annotated[
+    "DeploymentChange", strawberry.lazy("graphql_schema.release.deployments")
 ]
 
 strawberry.enum(documents.PersonaStatus)
@@ -40,6 +46,10 @@ class PersonaVersion:
     published_by: str
     note: str | None
     rollback: bool = strawberry.field(description="True when made by rollbackPersona.")
+    environment: str | None = strawberry.field(
+        description="The environment it was first published to; null for versions published "
+        "before there were environments."
+    )
 
     @classmethod
     def from_document(cls, version: documents.Production | documents.PersonaVersion) -> Self:
@@ -50,6 +60,7 @@ class PersonaVersion:
             published_by=version.published_by,
             note=version.note,
             rollback=version.from_rollback,
+            environment=version.environment,
         )
 
 
@@ -117,12 +128,41 @@ class Persona(Node):
             )
             for item in items
         ]
-        production = self.persona.production
         return PersonaVersionConnection(
             edges=edges,
             page_info=PageInfo.of(edges, window.has_next, after is not None),
-            total_count=production.version if production else 0,
+            # Versions of every environment, 1 to the newest.
+            total_count=self.persona.newest_version,
         )
+
+    @strawberry.field(
+        description="One per environment the persona is deployed to, production first."
+    )
+    async def deployments(self, info: Info) -> list[LazyDeployment]:
+        from graphql_schema.release.deployments import deployments_of
+
+        return await deployments_of(info, self.persona)
+
+    @strawberry.field(
+        description="What `environment` serves; `production` above equals "
+        'deployment("production").version.'
+    )
+    async def deployment(self, info: Info, environment: str) -> LazyDeployment | None:
+        from graphql_schema.release.deployments import deployment_in
+
+        return await deployment_in(info, self.persona, environment)
+
+    @strawberry.field(
+        description="Every change of what the persona's environments serve (publishes, "
+        "rollbacks, deploys, rollout steps, failed schedules), newest first; "
+        "`environment` keeps one environment's."
+    )
+    async def deployment_history(
+        self, environment: str | None = None, first: int | None = 20
+    ) -> list[LazyDeploymentChange]:
+        from graphql_schema.release.deployments import history
+
+        return await history(self.persona, environment, first)
 
     @strawberry.field(description="What publishing the draft now would do.")
     async def readiness(self) -> Readiness:

@@ -1,4 +1,4 @@
-"""Publishing, rolling back and deleting: mutations that change what production runs."""
+"""Publishing, rolling back and deleting: mutations that change what an environment runs."""
 
 from collections.abc import Awaitable, Callable
 
@@ -6,6 +6,7 @@ import strawberry
 
 from app.personas import documents
 from app.release import deletion, publishing
+from app.release.documents import PRODUCTION
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError, attempt
 from graphql_schema.personas.inputs import (
@@ -57,6 +58,7 @@ class ReleaseMutation:
                 persona_object_id(input.persona_id, "personaId"),
                 input.expected_revision,
                 given(input.note),
+                PRODUCTION if input.environment is None else input.environment,
             )
         )
 
@@ -70,6 +72,7 @@ class ReleaseMutation:
                 persona_object_id(input.persona_id, "personaId"),
                 input.version,
                 given(input.note),
+                PRODUCTION if input.environment is None else input.environment,
             )
         )
 
