@@ -44,6 +44,7 @@ from graphql_schema.personas.types import Persona
 from graphql_schema.personas.variables import VariableMutation
 from graphql_schema.release.live import ReleaseQuery
 from graphql_schema.release.mutations import ReleaseMutation
+from graphql_schema.release.schedules import ScheduledPublish, ScheduleMutation
 from graphql_schema.release.subscriptions import Subscription
 from graphql_schema.scalars import LOCALE_SCALAR, Locale
 
@@ -209,6 +210,7 @@ Mutation = merge_types(
         ToolMutation,
         KnowledgeMutation,
         ReleaseMutation,
+        ScheduleMutation,
         MemoryMutation,
         ApiKeyMutation,
     ),
@@ -232,7 +234,15 @@ def build_schema(introspection: bool = True) -> PersonaSchema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Persona, Tool, KnowledgeBase, Voice, LanguageModel, ErasureReceipt],
+        types=[
+            Persona,
+            Tool,
+            KnowledgeBase,
+            Voice,
+            LanguageModel,
+            ErasureReceipt,
+            ScheduledPublish,
+        ],
         extensions=extensions,
         execution_context_class=SharedEventExecution,
         config=StrawberryConfig(scalar_map={Locale: LOCALE_SCALAR}),

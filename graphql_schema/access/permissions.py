@@ -79,6 +79,8 @@ FIELDS: dict[str, Operation] = {
     "Mutation.refreshKnowledgeSource": Op.EDIT_KNOWLEDGE_BASES,
     "Mutation.publishPersona": Op.PUBLISH,
     "Mutation.rollbackPersona": Op.ROLLBACK,
+    "Mutation.schedulePublish": Op.SCHEDULE_PUBLISH,
+    "Mutation.cancelScheduledPublish": Op.SCHEDULE_PUBLISH,
     "Mutation.recordConversation": Op.RECORD_CONVERSATION,
     "Mutation.forgetContact": Op.FORGET_CONTACT,
     "Mutation.createApiKey": Op.MANAGE_API_KEYS,
@@ -87,6 +89,7 @@ FIELDS: dict[str, Operation] = {
     # Nested fields that read beyond what the field holding them answers.
     "Persona.versions": Op.READ_VERSIONS,
     "Persona.readiness": Op.READ_PREVIEW,
+    "Persona.scheduledPublishes": Op.READ_VERSIONS,
     "Persona.preview": Op.READ_PREVIEW,
     "LiveConfiguration.contactMemory": Op.READ_CONTACT_MEMORY,
 }
@@ -102,6 +105,7 @@ TYPES: dict[str, Operation] = {
     "ApiKey": Op.READ_API_KEYS,
     "ContactMemory": Op.READ_CONTACT_MEMORY,
     "ErasureReceipt": Op.READ_ERASURE_RECEIPTS,
+    "ScheduledPublish": Op.READ_VERSIONS,
 }
 FORBIDDEN = "FORBIDDEN"
 # Verdicts by (schema, query text, operation name, role): a runtime sends the same few queries.
