@@ -4,6 +4,8 @@ A PENDING schedule may be claimed from `claimed_until` on: that is `at` until a 
 claims it, then the end of that process's lease. So one condition, `claimed_until <= now`,
 says both "due" and "nobody holds it", and the earliest `claimed_until` of the PENDING ones
 is when a runner has anything to do next (a new schedule, or a lease a dead process left).
+(`claimed_until` is never before `at`, so the claim needs no second range on `at`, which the
+embedded database would serve by a scan.)
 """
 
 from datetime import datetime
@@ -58,6 +60,16 @@ class ScheduledPublish(Document):
                 ],
                 name="persona_schedules",
             ),
-            # node(id) and cancelScheduledPublish: by id, within the caller's workspace.
-            IndexModel([("workspace_id", ASCENDING), ("_id", ASCENDING)], name="identity"),
+            # node(id), the cancel's {.., status} and a runner's {.., status, claim}: by id
+            # within the workspace (the embedded database uses an index only for a filter
+            # whose every field it holds).
+            IndexModel(
+                [
+                    ("workspace_id", ASCENDING),
+                    ("_id", ASCENDING),
+                    ("status", ASCENDING),
+                    ("claim", ASCENDING),
+                ],
+                name="identity",
+            ),
         ]

@@ -48,7 +48,8 @@ def _collection() -> AsyncCollection[dict[str, Any]]:
 async def claim_due(now: datetime, lease: timedelta) -> ScheduledPublish | None:
     """Claim the longest-due schedule nobody holds, for `lease`; None when none is due."""
     found = await _collection().find_one_and_update(
-        {"status": PENDING, "claimed_until": {"$lte": now}, "at": {"$lte": now}},
+        # Due and free at once: claimed_until is `at` until claimed, then a lease's end.
+        {"status": PENDING, "claimed_until": {"$lte": now}},
         {"$set": {"claimed_until": now + lease, "claim": PydanticObjectId()}},
         sort=[("claimed_until", ASCENDING)],
         return_document=ReturnDocument.AFTER,
@@ -67,7 +68,12 @@ async def next_claimable() -> datetime | None:
 
 
 def _holding(schedule: ScheduledPublish) -> dict[str, Any]:
-    return {"_id": schedule.id, "status": PENDING, "claim": schedule.claim}
+    return {
+        "workspace_id": schedule.workspace_id,
+        "_id": schedule.id,
+        "status": PENDING,
+        "claim": schedule.claim,
+    }
 
 
 async def _finish(
@@ -84,8 +90,11 @@ async def _still_held(schedule: ScheduledPublish) -> bool:
     return await _collection().find_one(_holding(schedule), projection={"_id": True}) is not None
 
 
-async def _fail(schedule: ScheduledPublish, error: str, current: Deployment | None) -> None:
-    """FAILED with `error`, and its SCHEDULE_FAILED record, in one transaction.
+async def _fail(
+    schedule: ScheduledPublish, error: str, current: Deployment | None
+) -> ScheduleStatus | None:
+    """FAILED with `error`, and its SCHEDULE_FAILED record, in one transaction; None when
+    the claim was lost (cancelled, or another process holds it now: not ours to fail).
 
     Recorded even when the persona is gone: the audit trail says what became of every
     schedule, and a subscriber to that persona's changes learns why nothing went live.
@@ -115,8 +124,9 @@ async def _fail(schedule: ScheduledPublish, error: str, current: Deployment | No
     try:
         await run_transaction(client, write)
     except Lost:
-        return  # cancelled, or another process holds it now: not ours to fail
+        return None
     logger.info("scheduled publish failed", extra={"schedule_id": str(schedule.id)})
+    return ScheduleStatus.FAILED
 
 
 async def _why_not(
@@ -158,13 +168,13 @@ async def run_claimed(schedule: ScheduledPublish) -> ScheduleStatus | None:
     for _ in range(ATTEMPTS):
         persona = await find_persona(schedule.workspace_id, schedule.persona_id)
         if persona is None:
-            await _fail(schedule, "The persona was deleted before the publish was due.", None)
-            return ScheduleStatus.FAILED
+            return await _fail(
+                schedule, "The persona was deleted before the publish was due.", None
+            )
         current = await find_deployment(schedule.workspace_id, schedule.persona_id, where)
         error = await _why_not(schedule, persona, current)
         if error is not None:
-            await _fail(schedule, error, current)
-            return ScheduleStatus.FAILED
+            return await _fail(schedule, error, current)
         version = publishing._next_version(
             persona,
             schedule.snapshot,

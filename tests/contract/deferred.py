@@ -8,7 +8,6 @@ fails it, and so does an entry here once it is served (remove it then).
 RELEASES = {
     "Persona.deployments is missing",
     "Persona.deployment is missing",
-    "Persona.scheduledPublishes is missing",
     "Query.environments is missing",
     "PublishPersonaInput.environment is missing",
     "RollbackPersonaInput.environment is missing",
@@ -20,15 +19,11 @@ RELEASES = {
     "Mutation.setRolloutPercent is missing",
     "Mutation.completeRollout is missing",
     "Mutation.abortRollout is missing",
-    "Mutation.schedulePublish is missing",
-    "Mutation.cancelScheduledPublish is missing",
     "PersonaPublishedEvent.environment is missing",
     "Subscription.deploymentChanged is missing",
     "type Environment is missing",
     "type Rollout is missing",
     "type Deployment is missing",
-    "type ScheduleStatus is missing",
-    "type ScheduledPublish is missing",
     "type DeploymentEventKind is missing",
     "type DeploymentEvent is missing",
     "type CreateEnvironmentInput is missing",
@@ -41,8 +36,5 @@ RELEASES = {
     "type SetRolloutPercentInput is missing",
     "type EndRolloutInput is missing",
     "type DeploymentPayload is missing",
-    "type SchedulePublishInput is missing",
-    "type CancelScheduledPublishInput is missing",
-    "type ScheduledPublishPayload is missing",
 }
 NOT_YET_SERVED = RELEASES

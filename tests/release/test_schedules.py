@@ -44,7 +44,8 @@ async def test_a_schedule_freezes_the_draft_and_leaves_the_persona_as_it_was(
     assert made["status"] == "PENDING"
     assert made["environment"] == "production"
     assert made["note"] == "Monday launch"
-    assert made["version"] is None and made["error"] is None
+    assert made["version"] is None
+    assert made["error"] is None
     assert made["createdBy"]
     assert abs(datetime.fromisoformat(made["at"]) - at) < timedelta(milliseconds=1)
     assert made["snapshot"] == persona["draft"]

@@ -72,10 +72,10 @@ async def read_schedule(api: GraphQLClient, schedule_id: str) -> dict[str, Any]:
 
 
 async def eventually(
-    check: Callable[[], Awaitable[Any]], timeout: float = PATIENCE, every: float = 0.1
+    check: Callable[[], Awaitable[Any]], within: float = PATIENCE, every: float = 0.1
 ) -> Any:
-    """The first truthy result of `check`, waiting at most `timeout` seconds for it."""
-    deadline = time.monotonic() + timeout
+    """The first truthy result of `check`, waiting at most `within` seconds for it."""
+    deadline = time.monotonic() + within
     while True:
         result = await check()
         if result:
