@@ -46,6 +46,7 @@ from graphql_schema.release.deployment_mutations import DeploymentMutation
 from graphql_schema.release.environments import EnvironmentMutation, EnvironmentQuery
 from graphql_schema.release.live import ReleaseQuery
 from graphql_schema.release.mutations import ReleaseMutation
+from graphql_schema.release.schedules import ScheduledPublish, ScheduleMutation
 from graphql_schema.release.subscriptions import Subscription
 from graphql_schema.scalars import LOCALE_SCALAR, Locale
 
@@ -214,6 +215,7 @@ Mutation = merge_types(
         ReleaseMutation,
         EnvironmentMutation,
         DeploymentMutation,
+        ScheduleMutation,
         MemoryMutation,
         ApiKeyMutation,
     ),
@@ -237,7 +239,15 @@ def build_schema(introspection: bool = True) -> PersonaSchema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Persona, Tool, KnowledgeBase, Voice, LanguageModel, ErasureReceipt],
+        types=[
+            Persona,
+            Tool,
+            KnowledgeBase,
+            Voice,
+            LanguageModel,
+            ErasureReceipt,
+            ScheduledPublish,
+        ],
         extensions=extensions,
         execution_context_class=SharedEventExecution,
         config=StrawberryConfig(scalar_map={Locale: LOCALE_SCALAR}),

@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     # Knowledge retrieval indexes kept per process (so per worker), in estimated megabytes;
     # the least recently used go first, to be rebuilt from the database when next asked.
     retrieval_cache_mb: int = Field(default=256, ge=1)
+    # A process that claims a due scheduled publish holds it this long; if it dies meanwhile,
+    # another process runs the schedule once the lease is over (never both: see
+    # app/release/schedule_runs.py). Longer than any publish takes, short enough to retry soon.
+    schedule_lease_seconds: float = Field(default=30.0, gt=0, le=3_600)
+    # Tests only: wait this long between claiming a schedule and publishing it, a window in
+    # which to kill the process. Leave it 0.
+    schedule_pause_after_claim_seconds: float = Field(default=0.0, ge=0, le=3_600)
 
     @field_validator("mongodb_uri")
     @classmethod

@@ -33,6 +33,7 @@ from app.platform.requestlog import RequestLogMiddleware
 from app.platform.settings import Settings
 from app.release.events import EventHub
 from app.release.livecache import ServedCache
+from app.release.schedule_runner import ScheduleRunner
 from app.server.dify import retrieval
 from app.server.models import bind_all
 from graphql_schema.app import GRAPHIQL_ASSETS, GRAPHIQL_ASSETS_PATH, GraphQLApp
@@ -65,6 +66,9 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         app.state.key_watch = KeyWatch(principal_from)  # closes the sockets of revoked keys
         await app.state.events.start()
         sweeping = asyncio.create_task(keep_swept(timedelta(seconds=settings.memory_sweep_seconds)))
+        lease = timedelta(seconds=settings.schedule_lease_seconds)
+        schedules = ScheduleRunner(lease, settings.schedule_pause_after_claim_seconds)
+        await schedules.start()
         # Without change streams no other process's publishes would reach the cache.
         if app.state.events.change_streams:
             productions.open()
@@ -72,6 +76,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         try:
             yield
         finally:
+            await schedules.stop()
             sweeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeping

@@ -9,6 +9,7 @@ from app.memory.documents import Contact, Conversation, ErasureReceipt
 from app.personas.documents import Persona, PersonaVersion
 from app.platform.database import MongoDatabase, bind
 from app.release.documents import Deployment, DeploymentChange, Environment
+from app.release.schedule_documents import ScheduledPublish
 from app.server.backfill import backfill
 
 DOCUMENT_MODELS: list[type[Document]] = [
@@ -24,6 +25,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     Environment,
     Deployment,
     DeploymentChange,
+    ScheduledPublish,
 ]
 
 

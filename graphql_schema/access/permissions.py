@@ -85,6 +85,8 @@ FIELDS: dict[str, Operation] = {
     "Mutation.setRolloutPercent": Op.ROLLOUT,
     "Mutation.completeRollout": Op.ROLLOUT,
     "Mutation.abortRollout": Op.ROLLOUT,
+    "Mutation.schedulePublish": Op.SCHEDULE_PUBLISH,
+    "Mutation.cancelScheduledPublish": Op.SCHEDULE_PUBLISH,
     "Mutation.recordConversation": Op.RECORD_CONVERSATION,
     "Mutation.forgetContact": Op.FORGET_CONTACT,
     "Mutation.createApiKey": Op.MANAGE_API_KEYS,
@@ -96,6 +98,7 @@ FIELDS: dict[str, Operation] = {
     # Nested fields that read beyond what the field holding them answers.
     "Persona.versions": Op.READ_VERSIONS,
     "Persona.readiness": Op.READ_PREVIEW,
+    "Persona.scheduledPublishes": Op.READ_VERSIONS,
     "Persona.preview": Op.READ_PREVIEW,
     "LiveConfiguration.contactMemory": Op.READ_CONTACT_MEMORY,
 }
@@ -114,6 +117,7 @@ TYPES: dict[str, Operation] = {
     "ContactMemory": Op.READ_CONTACT_MEMORY,
     "ErasureReceipt": Op.READ_ERASURE_RECEIPTS,
     "Environment": Op.READ_ENVIRONMENTS,
+    "ScheduledPublish": Op.READ_VERSIONS,
 }
 FORBIDDEN = "FORBIDDEN"
 # Verdicts by (schema, query text, operation name, role): a runtime sends the same few queries.

@@ -18,6 +18,7 @@ from graphql_schema.personas.types import (
     PersonaStatus,
     persona_edges,
 )
+from graphql_schema.release.schedules import find_scheduled_publish
 
 
 async def _persona(info: Info, global_id: str) -> Persona | None:
@@ -45,6 +46,8 @@ class PersonaQuery:
             return await find_knowledge_base(info, id)
         if kind == "ErasureReceipt":
             return await find_receipt(info, id)
+        if kind == "ScheduledPublish":
+            return await find_scheduled_publish(info, id)
         if kind == "Voice" and key in catalog.voices:
             return Voice.from_catalog(catalog.voices[key])
         if kind == "LanguageModel" and key in catalog.models:

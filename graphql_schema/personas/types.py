@@ -24,6 +24,7 @@ from graphql_schema.scalars import Locale
 if TYPE_CHECKING:
     from graphql_schema.personas.resolution import LiveConfiguration
     from graphql_schema.release.deployments import Deployment, DeploymentChange
+    from graphql_schema.release.schedules import ScheduledPublish, ScheduleStatus
 
 LazyLiveConfiguration = Annotated[
     "LiveConfiguration", strawberry.lazy("graphql_schema.personas.resolution")
@@ -189,6 +190,19 @@ class Persona(Node):
         call = call_start(channel, locale, environment, contact_id, variables)
         actor = info.context.actor
         return await answered(lambda: previews.preview(actor, self.persona, call))
+
+    @strawberry.field(description="In order of `at`; of one status when given.")
+    async def scheduled_publishes(
+        self,
+        info: Info,
+        status: Annotated["ScheduleStatus", strawberry.lazy("graphql_schema.release.schedules")]
+        | None = None,
+    ) -> list[Annotated["ScheduledPublish", strawberry.lazy("graphql_schema.release.schedules")]]:
+        # Imported here: schedules build on this module's types.
+        from graphql_schema.release.schedules import scheduled_publishes_of
+
+        assert self.persona.id is not None
+        return await scheduled_publishes_of(info, self.persona.id, status)
 
     @strawberry.field(description="The draft against production (everything, before a publish).")
     def changes(self) -> list[FieldChange]:

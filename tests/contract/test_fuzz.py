@@ -5,6 +5,7 @@ import gc
 import json
 import math
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,15 @@ def _ints() -> st.SearchStrategy[graphql.ValueNode]:
     ).map(nodes.Int)
 
 
+def _moments() -> st.SearchStrategy[graphql.ValueNode]:
+    # Schedules: soon, past, too far, without an offset, and text that is no moment at all.
+    now = datetime.now(UTC)
+    edges = [now + timedelta(hours=1), now - timedelta(days=1), now + timedelta(days=400)]
+    meaningful = [moment.isoformat() for moment in edges]
+    meaningful += [edges[0].replace(tzinfo=None).isoformat(), "2027-02-30T09:00:00Z", ""]
+    return st.one_of(st.sampled_from(meaningful), TEXT).map(nodes.String)
+
+
 def _floats() -> st.SearchStrategy[graphql.ValueNode]:
     edges = [0.0, -0.0, 0.7, 2.0, 2.0000001, -1e-9, 1e308]
     finite = st.floats(allow_nan=False, allow_infinity=False)
@@ -117,6 +127,7 @@ def _operations(kind: str, mode: Mode, known: KnownPersonas) -> st.SearchStrateg
         "String": _strings(),
         "Int": _ints(),
         "Float": _floats(),
+        "DateTime": _moments(),
         "ID": _ids(known),
     }
     make = hypothesis_graphql.queries if kind == "query" else hypothesis_graphql.mutations

@@ -8,9 +8,11 @@ picks its candidates with the same dispatcher as its `find`.
 """
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.platform.database import MongoDatabase
+from app.release.schedule_runs import claim_due, next_claimable, run_claimed
 from tests.conftest import CommandLog
 from tests.support.callstart import PREVIEW, READINESS, call_start, templated_persona
 from tests.support.client import (
@@ -54,6 +56,7 @@ from tests.support.library import (
     text_source,
 )
 from tests.support.memory import memory_operations
+from tests.support.schedules import CANCEL, NODE, SCHEDULES, moment, scheduled
 
 PAGE = """
 query($first: Int, $after: String, $search: String, $status: PersonaStatus) {
@@ -153,6 +156,37 @@ async def _every_operation(api: GraphQLClient) -> None:
     await _attachment_operations(api)
     await memory_operations(api)
     await environment_operations(api, await api.create_persona(name="Staged"))
+    await _schedule_operations(api)
+
+
+async def _schedulable(api: GraphQLClient) -> dict[str, Any]:
+    return await api.create_persona(
+        name="Later", voiceConfigurations=[voice_input()], chatConfiguration=chat_input()
+    )
+
+
+async def _schedule_operations(api: GraphQLClient) -> None:
+    persona = await _schedulable(api)
+    first = await scheduled(api, persona, moment(60))
+    cancelled = await scheduled(api, persona, moment(120))
+    await api.data(SCHEDULES, id=persona["id"], status=None)
+    await api.data(SCHEDULES, id=persona["id"], status="PENDING")
+    await api.data(NODE, id=first)
+    await mutate(api, CANCEL, id=cancelled)
+    await mutate(api, CANCEL, id=cancelled)  # not PENDING any more
+    # What the runners send: the next wake-up, a claim, the publish marking it done, and a
+    # claim whose schedule fails (its persona deleted).
+    await next_claimable()
+    later = datetime.now(UTC) + timedelta(seconds=90)
+    claimed = await claim_due(later, timedelta(seconds=30))
+    assert claimed is not None
+    await run_claimed(claimed)
+    doomed = await _schedulable(api)
+    await scheduled(api, doomed, moment(60))
+    await mutate(api, DELETE, id=doomed["id"])
+    claimed = await claim_due(later, timedelta(seconds=30))
+    assert claimed is not None
+    await run_claimed(claimed)
 
 
 async def _attachment_operations(api: GraphQLClient) -> None:
@@ -262,4 +296,7 @@ async def test_no_operation_scans_a_collection(
         ("findAndModify", "environments"),
         ("delete", "environments"),
         ("delete", "deployments"),
+        ("find", "scheduled_publishes"),
+        ("findAndModify", "scheduled_publishes"),
+        ("update", "scheduled_publishes"),
     } <= checked, checked
