@@ -84,6 +84,7 @@ FIELDS: dict[str, Operation] = {
     "Mutation.createApiKey": Op.MANAGE_API_KEYS,
     "Mutation.revokeApiKey": Op.MANAGE_API_KEYS,
     "Subscription.personaPublished": Op.SUBSCRIBE_PUBLISHES,
+    "Subscription.deploymentChanged": Op.SUBSCRIBE_PUBLISHES,
     # Nested fields that read beyond what the field holding them answers.
     "Persona.versions": Op.READ_VERSIONS,
     "Persona.readiness": Op.READ_PREVIEW,
