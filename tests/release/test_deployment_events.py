@@ -2,19 +2,36 @@
 serves, filtered, scoped to the workspace, ended with its environment; personaPublished
 telling the environment."""
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from beanie import PydanticObjectId
 from starlette.applications import Starlette
 
 from app.access.principal import Role
+from app.platform.database import MongoDatabase
+from app.platform.embedded import EmbeddedDatabase
 from app.release import promotion, publishing, rollouts
 from app.release.documents import DeploymentChange
 from app.release.events import EventHub
 from tests.conftest import ClientFactory
-from tests.support.client import UPDATE, GraphQLClient, object_id, publish, voice_input
+from tests.support.client import (
+    CREATE,
+    PUBLISH,
+    ROLLBACK,
+    UPDATE,
+    GraphQLClient,
+    object_id,
+    publish,
+    voice_input,
+)
 from tests.support.deployment_events import (
+    BOUND_SECONDS,
     CHANGES,
     PUBLISHES,
     environment_named,
@@ -25,6 +42,7 @@ from tests.support.deployment_events import (
     subscribed,
 )
 from tests.support.inprocess import stock_uvicorn
+from tests.support.processes import graphql_async, serving, serving_two
 from tests.support.ws import GraphQLWebSocket, graphql_ws
 
 
@@ -33,6 +51,10 @@ async def url(app: Starlette) -> AsyncIterator[str]:
     """The app served on a port, its lifespan (and so its change stream) running."""
     async with stock_uvicorn(app) as served:
         yield f"{served}/graphql"
+
+
+def _id(persona: dict[str, Any]) -> PydanticObjectId:
+    return PydanticObjectId(object_id(persona["id"]))
 
 
 def hub_of(app: Starlette) -> EventHub:
@@ -56,7 +78,7 @@ async def test_every_change_is_one_event_as_it_left_the_deployment(
     actor = api.principal
     await environment_named(actor.workspace_id, "staging")
     persona = await _persona(api)
-    pid = object_id(persona["id"])
+    pid = _id(persona)
     async with graphql_ws(url, api.key) as socket:
         await socket.subscribe("changes", CHANGES, personaId=persona["id"])
         await socket.subscribe("publishes", PUBLISHES, personaId=persona["id"])
@@ -115,10 +137,10 @@ async def test_subscriptions_filter_by_persona_and_environment(
         await socket.subscribe("second", CHANGES, personaId=second["id"])
         await subscribed(hub_of(app), 3)
 
-        await publishing.publish_persona(actor, object_id(first["id"]), 1, None, "staging")
+        await publishing.publish_persona(actor, _id(first), 1, None, "staging")
         await publish(api, second)  # its v1, to production
-        await promotion.deploy_persona_version(actor, object_id(first["id"]), 1, "production", None)
-        await publishing.publish_persona(actor, object_id(second["id"]), 1, None, "staging")
+        await promotion.deploy_persona_version(actor, _id(first), 1, "production", None)
+        await publishing.publish_persona(actor, _id(second), 1, None, "staging")
         received = await events(socket, 2 + 2 + 2)
 
     def seen(name: str) -> list[tuple[str, str]]:
@@ -187,7 +209,7 @@ async def test_deleting_an_environment_ends_the_subscriptions_on_it(
     actor = api.principal
     staging = await environment_named(actor.workspace_id, "staging")
     persona = await _persona(api)
-    await publishing.publish_persona(actor, object_id(persona["id"]), 1, None, "staging")
+    await publishing.publish_persona(actor, _id(persona), 1, None, "staging")
     async with graphql_ws(url, api.key) as socket:
         await socket.subscribe("staging", CHANGES, environment="staging")
         await socket.subscribe("everything", CHANGES)
@@ -205,3 +227,108 @@ async def test_deleting_an_environment_ends_the_subscriptions_on_it(
         2,
         None,
     )
+
+
+async def _until_heard(
+    socket: GraphQLWebSocket, poke: Callable[[int], Awaitable[None]]
+) -> dict[str, Any]:
+    """Poke (publish version 1, 2, ...) until the subscription hears one, then read the events
+    of the pokes after it: from then on the subscriber hears every change, and nothing is
+    left queued. Returns the last event."""
+    pokes = 0
+    while True:
+        pokes += 1
+        await poke(pokes)
+        with contextlib.suppress(TimeoutError):
+            message = await asyncio.wait_for(socket.receive(), timeout=1)
+            break
+        assert pokes < 30, "the subscription never heard a change"
+    heard = message
+    while heard["payload"]["data"]["deploymentChanged"]["deployment"]["version"]["version"] < pokes:
+        heard = await receive(socket)
+    return heard
+
+
+async def test_a_change_made_on_one_process_reaches_a_subscriber_of_another(
+    tmp_path: Path, mongo_server: EmbeddedDatabase
+) -> None:
+    with serving_two(tmp_path, mongo_server.uri) as (first, second):
+        created = await graphql_async(
+            second, CREATE, input={"name": "Live", "voiceConfigurations": [voice_input()]}
+        )
+        persona = created["createPersona"]["persona"]
+        revision = persona["revision"]
+
+        async def publish_on_second(version: int) -> None:
+            nonlocal revision
+            if version > 1:
+                edit = {"id": persona["id"], "expectedRevision": revision, "name": f"v{version}"}
+                edited = await graphql_async(second, UPDATE, input=edit)
+                revision = edited["updatePersona"]["persona"]["revision"]
+            published = await graphql_async(
+                second, PUBLISH, input={"personaId": persona["id"], "expectedRevision": revision}
+            )
+            assert published["publishPersona"]["userErrors"] == []
+
+        async with graphql_ws(f"{first.url}/graphql", first.key) as socket:
+            await socket.subscribe("1", CHANGES, personaId=persona["id"])
+            heard = (await _until_heard(socket, publish_on_second))["payload"]["data"]
+            newest = heard["deploymentChanged"]["deployment"]["version"]["version"]
+            await publish_on_second(newest + 1)
+            await graphql_async(second, ROLLBACK, input={"personaId": persona["id"], "version": 1})
+            received = await events(socket, 2)
+    published, rolled_back = received["1"]
+    assert step(published) == ("PUBLISHED", "production", newest + 1, None)
+    assert step(rolled_back) == ("ROLLED_BACK", "production", newest + 2, None)
+    assert (
+        len({heard["deploymentChanged"]["eventId"], published["eventId"], rolled_back["eventId"]})
+        == 3
+    )
+
+
+LIVE = """
+query($id: ID!, $environment: String, $contact: String) {
+  liveConfiguration(personaId: $id, channel: VOICE, locale: "en-US",
+                    environment: $environment, contactId: $contact) { version rolloutArm }
+}
+"""
+
+
+async def test_call_starts_on_another_process_follow_deploys_and_rollout_steps(
+    tmp_path: Path, mongo_server: EmbeddedDatabase, database: MongoDatabase, api: GraphQLClient
+) -> None:
+    """A process that holds what an environment serves in memory drops it on every change
+    made elsewhere (here by this test's process, through the services a mutation calls)."""
+    actor = api.principal
+    await environment_named(actor.workspace_id, "staging")
+    persona = await _persona(api)
+    pid = _id(persona)
+    await publish(api, persona)  # v1 in production
+    persona = await _edit(api, persona, "Sales 2")
+    await publishing.publish_persona(actor, pid, persona["revision"], None, "staging")  # v2
+    with serving(tmp_path, MONGODB_URI=mongo_server.uri, MONGODB_DATABASE=database.name) as other:
+        other.lines.append(f"    {api.key}")
+
+        async def serves(environment: str, version: int, arm: str) -> None:
+            """Until `other` answers a call start so: within the event latency."""
+            deadline = time.monotonic() + BOUND_SECONDS
+            while True:
+                found = await graphql_async(
+                    other, LIVE, id=persona["id"], environment=environment, contact="c-1"
+                )
+                answer = found["liveConfiguration"]
+                if answer == {"version": version, "rolloutArm": arm}:
+                    return
+                assert time.monotonic() < deadline, f"{environment} still serves {answer}"
+                await asyncio.sleep(0.05)
+
+        await serves("production", 1, "BASELINE")  # held in memory from here on
+        await serves("staging", 2, "BASELINE")
+        await rollouts.start_rollout(actor, pid, "production", 2, 100, None)
+        await serves("production", 2, "CANDIDATE")
+        await rollouts.set_rollout_percent(actor, pid, "production", 0)
+        await serves("production", 1, "BASELINE")
+        await rollouts.complete_rollout(actor, pid, "production")
+        await serves("production", 2, "BASELINE")
+        await promotion.deploy_persona_version(actor, pid, 1, "staging", None)
+        await serves("staging", 1, "BASELINE")
