@@ -9,16 +9,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from beanie import PydanticObjectId
 from starlette.applications import Starlette
 
-from app.access.principal import Role
-from app.platform.database import MongoDatabase
+from app.access.keys import issue_key, workspace_named
+from app.access.principal import Principal, Role
+from app.platform.database import MongoDatabase, connect
 from app.platform.embedded import EmbeddedDatabase
+from app.platform.settings import Settings
 from app.release import promotion, publishing, rollouts
 from app.release.documents import DeploymentChange
 from app.release.events import EventHub
+from app.server.asgi import create_app
+from app.server.models import bind_all
 from tests.conftest import ClientFactory
 from tests.support.client import (
     CREATE,
@@ -38,6 +43,7 @@ from tests.support.deployment_events import (
     events,
     receive,
     remove_environment,
+    standalone_database,
     step,
     subscribed,
 )
@@ -209,11 +215,12 @@ async def test_deleting_an_environment_ends_the_subscriptions_on_it(
     actor = api.principal
     staging = await environment_named(actor.workspace_id, "staging")
     persona = await _persona(api)
-    await publishing.publish_persona(actor, _id(persona), 1, None, "staging")
     async with graphql_ws(url, api.key) as socket:
         await socket.subscribe("staging", CHANGES, environment="staging")
         await socket.subscribe("everything", CHANGES)
         await subscribed(hub_of(app), 2)
+        await publishing.publish_persona(actor, _id(persona), 1, None, "staging")
+        assert sorted(await events(socket, 2)) == ["everything", "staging"]
         await remove_environment(staging)
         ended = await receive(socket)
         assert len(hub_of(app).subscribers) == 1
@@ -332,3 +339,45 @@ async def test_call_starts_on_another_process_follow_deploys_and_rollout_steps(
         await serves("production", 2, "BASELINE")
         await promotion.deploy_persona_version(actor, pid, 1, "staging", None)
         await serves("staging", 1, "BASELINE")
+
+
+async def test_without_change_streams_every_change_reaches_the_same_process(
+    tmp_path: Path,
+) -> None:
+    with standalone_database(tmp_path / "standalone") as uri:
+        client = connect(uri)
+        try:
+            await bind_all(client["local_events"])
+            app = create_app(Settings(), client["local_events"])
+            owner = await workspace_named("acme")
+            assert owner.id is not None
+            issued = await issue_key(owner.id, "acme admin", Role.ADMIN)
+            actor = Principal(owner.id, Role.ADMIN, issued.key.name, issued.key.id)
+            async with stock_uvicorn(app) as served:
+                http = httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app),
+                    base_url="http://testserver",
+                    headers={"Authorization": f"Bearer {issued.secret}"},
+                )
+                async with http:
+                    api = GraphQLClient(http, actor, issued.secret)
+                    persona = await _persona(api)
+                    pid = _id(persona)
+                    async with graphql_ws(f"{served}/graphql", issued.secret) as socket:
+                        await socket.subscribe("1", CHANGES, personaId=persona["id"])
+                        assert not hub_of(app).change_streams
+                        await subscribed(hub_of(app), 1)
+                        await publishing.publish_persona(actor, pid, 1, None)
+                        persona = await _edit(api, persona, "Sales 2")
+                        await publishing.publish_persona(actor, pid, persona["revision"], None)
+                        await promotion.deploy_persona_version(actor, pid, 1, "production", None)
+                        await rollouts.start_rollout(actor, pid, "production", 2, 10, None)
+                        received = await events(socket, 4)
+        finally:
+            await client.close()
+    assert [step(event) for event in received["1"]] == [
+        ("PUBLISHED", "production", 1, None),
+        ("PUBLISHED", "production", 2, None),
+        ("DEPLOYED", "production", 1, None),
+        ("ROLLOUT_STARTED", "production", 1, (10, 2)),
+    ]

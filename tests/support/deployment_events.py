@@ -1,13 +1,19 @@
 """Helpers for the deployment event tests: the subscriptions, environments, and what arrives."""
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from beanie import PydanticObjectId
+from pymongo import MongoClient
 
 from app.release.documents import Deployment, Environment
 from app.release.events import EventHub
+from tests.support.processes import free_port
 from tests.support.ws import GraphQLWebSocket
 
 CHANGES = """
@@ -81,3 +87,32 @@ def step(event: dict[str, Any]) -> tuple[Any, ...]:
         deployment["version"]["version"],
         None if rollout is None else (rollout["percent"], rollout["candidate"]["version"]),
     )
+
+
+@contextlib.contextmanager
+def standalone_database(storage: Path) -> Iterator[str]:
+    """A database server that, like a standalone mongod, offers no change streams; its URI.
+
+    (As tests/release/test_live.py starts one, for tests that run the app in-process.)
+    """
+    port = free_port()
+    daemon = Path(sys.executable).parent / "secantusd-py"
+    config = storage.parent / "empty.toml"
+    config.touch()
+    process = subprocess.Popen(
+        [
+            *(str(daemon), "--host", "127.0.0.1", "--port", str(port), "--standalone"),
+            *("--storage-path", str(storage), "--config", str(config)),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    uri = f"mongodb://127.0.0.1:{port}"
+    try:
+        client: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=15_000)
+        with client:
+            client.admin.command("ping")
+        yield uri
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
