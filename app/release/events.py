@@ -141,7 +141,7 @@ class EventHub:
     async def _deliver(self, change: dict[str, Any]) -> None:
         collection = change["ns"]["coll"]
         if collection == Environment.get_collection_name():
-            self._environment_changed(change)
+            await self._environment_changed(change)
         elif collection == PersonaVersion.get_collection_name():
             version = PersonaVersion.model_validate(change["fullDocument"])
             if len(self._versions) >= QUEUE_SIZE:  # a change that never came: forget them
@@ -175,17 +175,22 @@ class EventHub:
         )
         return PersonaVersion.model_validate(stored) if stored is not None else None
 
-    def _environment_changed(self, change: dict[str, Any]) -> None:
+    async def _environment_changed(self, change: dict[str, Any]) -> None:
+        key = change["documentKey"]["_id"]
         if change["operationType"] == "delete":
             # A delete carries only the _id: drop everything rather than keep a map of names.
             if self.productions is not None:
                 self.productions.clear()
-            self.environment_gone(change["documentKey"]["_id"])
+            self.environment_gone(key)
             return
-        document = change.get("fullDocument")
         if self.productions is None:
             return
-        if document is None:  # deleted before the lookup: its delete follows
+        # Read here, not by the stream's updateLookup: that would look up every update of
+        # every collection, before the stream's $match.
+        document = change.get("fullDocument") or await self.database[
+            Environment.get_collection_name()
+        ].find_one({"_id": key})
+        if document is None:  # deleted meanwhile: its delete follows
             self.productions.clear()
             return
         self.productions.forget_environment(document["workspace_id"], document["name"])
@@ -211,7 +216,6 @@ class EventHub:
             try:
                 async with await self.database.watch(
                     _news(),
-                    full_document="updateLookup",  # an environment's update: its name
                     resume_after=resume_token,
                     max_await_time_ms=1000,
                 ) as stream:

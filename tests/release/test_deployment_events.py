@@ -20,7 +20,7 @@ from app.platform.database import MongoDatabase, connect
 from app.platform.embedded import EmbeddedDatabase
 from app.platform.settings import Settings
 from app.release import promotion, publishing, rollouts
-from app.release.documents import DeploymentChange
+from app.release.documents import DeploymentChange, Environment
 from app.release.events import EventHub
 from app.server.asgi import create_app
 from app.server.models import bind_all
@@ -49,6 +49,7 @@ from tests.support.deployment_events import (
 )
 from tests.support.inprocess import stock_uvicorn
 from tests.support.processes import graphql_async, serving, serving_two
+from tests.support.variables import SET_VARIABLES, variable
 from tests.support.ws import GraphQLWebSocket, graphql_ws
 
 
@@ -296,27 +297,35 @@ async def test_a_change_made_on_one_process_reaches_a_subscriber_of_another(
 LIVE = """
 query($id: ID!, $environment: String, $contact: String) {
   liveConfiguration(personaId: $id, channel: VOICE, locale: "en-US",
-                    environment: $environment, contactId: $contact) { version rolloutArm }
+                    environment: $environment, contactId: $contact) {
+    version rolloutArm variables
+  }
 }
 """
 
 
-async def test_call_starts_on_another_process_follow_deploys_and_rollout_steps(
+async def test_call_starts_on_another_process_follow_every_change(
     tmp_path: Path, mongo_server: EmbeddedDatabase, database: MongoDatabase, api: GraphQLClient
 ) -> None:
     """A process that holds what an environment serves in memory drops it on every change
     made elsewhere (here by this test's process, through the services a mutation calls)."""
     actor = api.principal
-    await environment_named(actor.workspace_id, "staging")
+    staging = await environment_named(actor.workspace_id, "staging")
     persona = await _persona(api)
     pid = _id(persona)
+    defined = await api.ok(
+        SET_VARIABLES,
+        "setPersonaVariables",
+        input={"personaId": persona["id"], "expectedRevision": 1, "variables": [variable("tier")]},
+    )
+    persona = {**persona, "revision": defined["persona"]["revision"]}
     await publish(api, persona)  # v1 in production
     persona = await _edit(api, persona, "Sales 2")
     await publishing.publish_persona(actor, pid, persona["revision"], None, "staging")  # v2
     with serving(tmp_path, MONGODB_URI=mongo_server.uri, MONGODB_DATABASE=database.name) as other:
         other.lines.append(f"    {api.key}")
 
-        async def serves(environment: str, version: int, arm: str) -> None:
+        async def serves(environment: str, version: int, arm: str, tier: str | None = None) -> None:
             """Until `other` answers a call start so: within the event latency."""
             deadline = time.monotonic() + BOUND_SECONDS
             while True:
@@ -324,9 +333,10 @@ async def test_call_starts_on_another_process_follow_deploys_and_rollout_steps(
                     other, LIVE, id=persona["id"], environment=environment, contact="c-1"
                 )
                 answer = found["liveConfiguration"]
-                if answer == {"version": version, "rolloutArm": arm}:
+                seen = (answer["version"], answer["rolloutArm"], answer["variables"].get("tier"))
+                if seen == (version, arm, tier):
                     return
-                assert time.monotonic() < deadline, f"{environment} still serves {answer}"
+                assert time.monotonic() < deadline, f"{environment} still serves {seen}"
                 await asyncio.sleep(0.05)
 
         await serves("production", 1, "BASELINE")  # held in memory from here on
@@ -339,6 +349,11 @@ async def test_call_starts_on_another_process_follow_deploys_and_rollout_steps(
         await serves("production", 2, "BASELINE")
         await promotion.deploy_persona_version(actor, pid, 1, "staging", None)
         await serves("staging", 1, "BASELINE")
+        # New values for the environment, as setEnvironmentVariables writes them.
+        await Environment.get_pymongo_collection().update_one(
+            {"_id": staging.id}, {"$set": {"variables": {"tier": "gold"}}, "$inc": {"revision": 1}}
+        )
+        await serves("staging", 1, "BASELINE", tier="gold")
 
 
 async def test_without_change_streams_every_change_reaches_the_same_process(
