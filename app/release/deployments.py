@@ -108,8 +108,9 @@ def next_state(current: Deployment | None, **changes: Any) -> DeploymentState:
     return current.state().model_copy(update={**changes, "serial": current.serial + 1})
 
 
-async def commit(change: Change) -> tuple[Persona, Deployment]:
-    """Write `change` whole or nothing of it (Lost); the persona and deployment as stored."""
+async def commit(change: Change) -> tuple[Persona, Deployment, DeploymentChange]:
+    """Write `change` whole or nothing of it (Lost); the persona, deployment and record as
+    stored."""
     persona = change.persona
     assert persona.id is not None
     moved = persona
@@ -173,7 +174,7 @@ async def commit(change: Change) -> tuple[Persona, Deployment]:
         )
     except DuplicateKeyError:
         raise Lost() from None
-    return moved, deployment
+    return moved, deployment, record
 
 
 def _identity(persona: Persona) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from app.release.documents import PRODUCTION, Deployment, Environment
 from app.release.environment_values import checked_values
 from app.release.environments import NAME, EnvironmentNotFound, find_environment
 from app.release.environments import unstored_production as unstored
+from app.release.events import notify_local_environment_gone
 from app.release.livecache import forget_environment_here
 
 LABEL = "Environment"
@@ -163,19 +164,21 @@ async def delete_environment(actor: Principal, name: str) -> str:
     workspace_id = actor.workspace_id
     collection = _collection()
 
-    async def remove(session: AsyncClientSession) -> None:
+    async def remove(session: AsyncClientSession) -> PydanticObjectId:
         deployments = Deployment.get_pymongo_collection()
         place = {"workspace_id": workspace_id, "environment": name}
         await deployments.delete_many(place, session=session)
         # The environment's own delete decides: if it is gone meanwhile, the deployments'
         # delete is undone with the rest of the transaction.
-        deleted = await collection.delete_one(
-            {"workspace_id": workspace_id, "name": name}, session=session
+        deleted = await collection.find_one_and_delete(
+            {"workspace_id": workspace_id, "name": name}, {"_id": True}, session=session
         )
-        if not deleted.deleted_count:
+        if deleted is None:
             raise EnvironmentNotFound(name, NAME_PATH)
+        return PydanticObjectId(str(deleted["_id"]))
 
-    await run_transaction(collection.database.client, remove, path=NAME_PATH)
+    deleted_id = await run_transaction(collection.database.client, remove, path=NAME_PATH)
+    notify_local_environment_gone(deleted_id)
     # Other processes hear of it from the change stream; this one reads its own write now.
     forget_environment_here(workspace_id, name)
     return name

@@ -1,24 +1,27 @@
-"""Publish events for subscribers, fed by one change stream per process.
+"""Deployment events for subscribers, fed by one change stream per process.
 
-Events come from the database, not from process memory, so a publish made through
-any API process reaches the subscribers of every process. Where the database has no
-change streams (a standalone mongod) the hub falls back to in-process delivery.
+Events come from the database, not from process memory, so a change made through any API
+process reaches the subscribers of every process: each change of what an environment serves
+(publish, rollback, deploy, rollout step, failed schedule) inserts one DeploymentChange in its
+own transaction, and that insert is the event. The same stream carries the news the call-start
+cache needs: those changes, deleted personas, and changed or deleted environments. Where the
+database has no change streams (a standalone mongod) the hub falls back to in-process delivery.
 """
 
 import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from beanie import PydanticObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure, PyMongoError
 
 from app.personas.documents import Persona, PersonaVersion
-from app.release.deployments import find_deployment
-from app.release.documents import PRODUCTION
+from app.release.documents import ChangeKind, DeploymentChange, Environment
 from app.release.livecache import ServedCache
 
 logger = logging.getLogger(__name__)
@@ -26,18 +29,20 @@ logger = logging.getLogger(__name__)
 QUEUE_SIZE = 100
 RETRY_SECONDS = 0.5
 _NO_CHANGE_STREAMS = {40573, 136}  # replica-set-only stage; change streams disabled
+PUBLISHING = frozenset({ChangeKind.PUBLISHED, ChangeKind.ROLLED_BACK})
 
 _local_hubs: set["EventHub"] = set()
 
 
 @dataclass(frozen=True, eq=False)  # one event is one object: every subscriber gets the same
-class PublishEvent:
-    version: PersonaVersion
-    persona: Persona  # as it was just after the publish
+class ChangeEvent:
+    change: DeploymentChange
+    persona: Persona  # as it was just after the change
+    version: PersonaVersion | None = None  # the version a publish or rollback made
 
     @property
     def event_id(self) -> str:
-        return str(self.version.id)
+        return str(self.change.id)
 
 
 class SubscriberTooSlow(Exception):
@@ -46,10 +51,15 @@ class SubscriberTooSlow(Exception):
 
 @dataclass(eq=False)
 class Subscriber:
-    queue: asyncio.Queue[PublishEvent] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    # None ends the stream: the environment it follows is gone.
+    queue: asyncio.Queue[ChangeEvent | None] = field(
+        default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
+    )
     dropped: bool = False
+    ended: bool = False
+    environment_id: PydanticObjectId | None = None  # set: it ends when that environment goes
 
-    def offer(self, event: PublishEvent) -> bool:
+    def offer(self, event: ChangeEvent) -> bool:
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
@@ -57,22 +67,34 @@ class Subscriber:
             return False
         return True
 
-    async def __aiter__(self) -> AsyncIterator[PublishEvent]:
-        while not (self.dropped and self.queue.empty()):
-            yield await self.queue.get()
-        raise SubscriberTooSlow(
-            f"Subscriber dropped: more than {QUEUE_SIZE} events were waiting to be read."
-        )
+    def end(self) -> None:
+        """Finish once what is queued is read."""
+        self.ended = True
+        with contextlib.suppress(asyncio.QueueFull):  # full: it is read, then ended is seen
+            self.queue.put_nowait(None)
+
+    async def __aiter__(self) -> AsyncIterator[ChangeEvent]:
+        while not (self.ended and self.queue.empty()):
+            if self.dropped and self.queue.empty():
+                raise SubscriberTooSlow(
+                    f"Subscriber dropped: more than {QUEUE_SIZE} events were waiting to be read."
+                )
+            event = await self.queue.get()
+            if event is None:
+                return
+            yield event
 
 
 def _news() -> list[dict[str, Any]]:
-    versions, personas = PersonaVersion.get_collection_name(), Persona.get_collection_name()
+    changes, versions = DeploymentChange.get_collection_name(), PersonaVersion.get_collection_name()
+    personas, environments = Persona.get_collection_name(), Environment.get_collection_name()
     return [
         {
             "$match": {
                 "$or": [
-                    {"ns.coll": versions, "operationType": "insert"},
+                    {"ns.coll": {"$in": [changes, versions]}, "operationType": "insert"},
                     {"ns.coll": personas, "operationType": "delete"},
+                    {"ns.coll": environments},
                 ]
             }
         }
@@ -80,11 +102,8 @@ def _news() -> list[dict[str, Any]]:
 
 
 class EventHub:
-    """Fans out every newly published version to this process's subscribers.
-
-    The same stream keeps `productions` current: publishes and rollbacks (version inserts)
-    and deleted personas.
-    """
+    """Fans out every deployment change to this process's subscribers, and keeps
+    `productions` (the call-start cache) current with the same stream."""
 
     def __init__(
         self, database: AsyncDatabase[dict[str, Any]], productions: ServedCache | None = None
@@ -95,6 +114,8 @@ class EventHub:
         self.change_streams = True
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        # Versions heard, until the change that made them (same transaction, just after) comes.
+        self._versions: dict[tuple[Any, int | None], PersonaVersion] = {}
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._follow(), name="persona-publish-events")
@@ -108,8 +129,9 @@ class EventHub:
                 await self._task
 
     @contextlib.contextmanager
-    def subscribe(self) -> Any:
-        subscriber = Subscriber()
+    def subscribe(self, environment_id: PydanticObjectId | None = None) -> Iterator[Subscriber]:
+        """A subscriber of every change; with `environment_id`, ended when it is deleted."""
+        subscriber = Subscriber(environment_id=environment_id)
         self.subscribers.add(subscriber)
         try:
             yield subscriber
@@ -117,31 +139,78 @@ class EventHub:
             self.subscribers.discard(subscriber)
 
     async def _deliver(self, change: dict[str, Any]) -> None:
-        if change["operationType"] == "delete":
+        collection = change["ns"]["coll"]
+        if collection == Environment.get_collection_name():
+            await self._environment_changed(change)
+        elif collection == PersonaVersion.get_collection_name():
+            version = PersonaVersion.model_validate(change["fullDocument"])
+            if len(self._versions) >= QUEUE_SIZE:  # a change that never came: forget them
+                self._versions.clear()
+            self._versions[version.persona_id, version.version] = version
+        elif change["operationType"] == "delete":
             if self.productions is not None:
                 self.productions.forget(change["documentKey"]["_id"])
-            return
-        version = PersonaVersion.model_validate(change["fullDocument"])
+        else:
+            await self._changed(DeploymentChange.model_validate(change["fullDocument"]))
+
+    async def _changed(self, record: DeploymentChange) -> None:
+        if self.productions is not None:  # first: nothing read after this is older
+            if record.deployment is not None:
+                serial = record.deployment.serial
+                self.productions.learn(record.persona_id, record.environment, serial)
+            else:
+                self.productions.forget(record.persona_id)
+        made = self._versions.pop((record.persona_id, record.published), None)
         found = await self.database[Persona.get_collection_name()].find_one(
-            {"_id": version.persona_id}
+            {"workspace_id": record.workspace_id, "_id": record.persona_id}
         )
         if found is None:
-            return
-        persona = Persona.model_validate(found)
-        if self.productions is not None:
-            environment = version.environment or PRODUCTION
-            deployment = await find_deployment(
-                persona.workspace_id, version.persona_id, environment
-            )
-            if deployment is not None:
-                self.productions.learn(version.persona_id, environment, deployment.serial)
-        self.dispatch(PublishEvent(version, persona))
+            return  # deleted since: there is no persona left to tell of
+        version = None
+        if record.kind in PUBLISHING:
+            version = made or await self._made_by(record)  # heard with it, but not if resumed
+            if version is None:
+                return
+        self.dispatch(ChangeEvent(record, Persona.model_validate(found), version))
 
-    def dispatch(self, event: "PublishEvent") -> None:
+    async def _made_by(self, record: DeploymentChange) -> PersonaVersion | None:
+        stored = await self.database[PersonaVersion.get_collection_name()].find_one(
+            {"persona_id": record.persona_id, "version": record.published}
+        )
+        return PersonaVersion.model_validate(stored) if stored is not None else None
+
+    async def _environment_changed(self, change: dict[str, Any]) -> None:
+        key = change["documentKey"]["_id"]
+        if change["operationType"] == "delete":
+            # A delete carries only the _id: drop everything rather than keep a map of names.
+            if self.productions is not None:
+                self.productions.clear()
+            self.environment_gone(key)
+            return
+        if self.productions is None:
+            return
+        # Read here, not by the stream's updateLookup: that would look up every update of
+        # every collection, before the stream's $match.
+        document = change.get("fullDocument") or await self.database[
+            Environment.get_collection_name()
+        ].find_one({"_id": key})
+        if document is None:  # deleted meanwhile: its delete follows
+            self.productions.clear()
+            return
+        self.productions.forget_environment(document["workspace_id"], document["name"])
+
+    def dispatch(self, event: ChangeEvent) -> None:
         for subscriber in list(self.subscribers):
             if not subscriber.offer(event):
                 self.subscribers.discard(subscriber)
                 logger.warning("dropped a subscriber that fell %d events behind", QUEUE_SIZE)
+
+    def environment_gone(self, environment_id: PydanticObjectId) -> None:
+        """End the subscriptions that follow a deleted environment."""
+        for subscriber in list(self.subscribers):
+            if subscriber.environment_id == environment_id:
+                self.subscribers.discard(subscriber)
+                subscriber.end()
 
     async def _follow(self) -> None:
         resume_token: Any = None
@@ -198,7 +267,16 @@ class EventHub:
             await asyncio.sleep(RETRY_SECONDS)
 
 
-def notify_local(version: PersonaVersion, persona: Persona) -> None:
-    """Deliver a publish in-process, for hubs whose database has no change streams."""
+def notify_local_change(
+    record: DeploymentChange, persona: Persona, version: PersonaVersion | None = None
+) -> None:
+    """Deliver a change in-process, for hubs whose database has no change streams."""
+    event = ChangeEvent(record, persona, version if record.kind in PUBLISHING else None)
     for hub in _local_hubs:
-        hub.dispatch(PublishEvent(version, persona))
+        hub.dispatch(event)
+
+
+def notify_local_environment_gone(environment_id: PydanticObjectId) -> None:
+    """End in-process the subscriptions on a deleted environment, for hubs without streams."""
+    for hub in _local_hubs:
+        hub.environment_gone(environment_id)

@@ -24,6 +24,7 @@ from app.release.deployments import (
 )
 from app.release.documents import PRODUCTION, ChangeKind, Deployment
 from app.release.environments import require_environment
+from app.release.events import notify_local_change
 from app.release.livecache import learn_here
 
 
@@ -49,10 +50,11 @@ async def read_target(actor: Principal, persona_id: PydanticObjectId, environmen
 async def land(change: Change) -> tuple[Persona, Deployment]:
     """Commit a change that was asked for against a state: losing a race is CONFLICT."""
     try:
-        persona, deployment = await commit(change)
+        persona, deployment, record = await commit(change)
     except Lost:
         raise DeploymentConflict(LOST.format(change.environment)) from None
     learn_here(deployment.persona_id, deployment.environment, deployment.serial)
+    notify_local_change(record, persona)
     return persona, deployment
 
 

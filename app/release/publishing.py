@@ -38,7 +38,7 @@ from app.release.deployments import (
 )
 from app.release.documents import PRODUCTION, ChangeKind, Deployment
 from app.release.environments import require_environment
-from app.release.events import notify_local
+from app.release.events import notify_local_change
 from app.release.livecache import learn_here
 
 # Each lost race means another publish won, so contenders finish one per round; the jitter
@@ -193,10 +193,9 @@ def _publishing(
 async def _commit(change: Change) -> Persona | None:
     """Commit, and tell this process's subscribers and caches; None: lost, plan again."""
     try:
-        moved, deployment = await commit(change)
+        moved, deployment, record = await commit(change)
     except Lost:
         return None
     learn_here(deployment.persona_id, deployment.environment, deployment.serial)
-    if change.version is not None:
-        notify_local(change.version, moved)
+    notify_local_change(record, moved, change.version)
     return moved

@@ -30,7 +30,7 @@ from app.release import publishing
 from app.release.deployments import Lost, commit, find_deployment, served_version
 from app.release.documents import ChangeKind, Deployment, DeploymentChange
 from app.release.environments import find_environment
-from app.release.events import notify_local
+from app.release.events import notify_local_change
 from app.release.livecache import learn_here
 from app.release.schedule_documents import ScheduledPublish, ScheduleStatus
 
@@ -91,7 +91,10 @@ async def _still_held(schedule: ScheduledPublish) -> bool:
 
 
 async def _fail(
-    schedule: ScheduledPublish, error: str, current: Deployment | None
+    schedule: ScheduledPublish,
+    error: str,
+    current: Deployment | None,
+    persona: Persona | None = None,
 ) -> ScheduleStatus | None:
     """FAILED with `error`, and its SCHEDULE_FAILED record, in one transaction; None when
     the claim was lost (cancelled, or another process holds it now: not ours to fail).
@@ -125,6 +128,8 @@ async def _fail(
         await run_transaction(client, write)
     except Lost:
         return None
+    if persona is not None:  # subscribers hear of it through the change stream elsewhere
+        notify_local_change(record, persona)
     logger.info("scheduled publish failed", extra={"schedule_id": str(schedule.id)})
     return ScheduleStatus.FAILED
 
@@ -174,7 +179,7 @@ async def run_claimed(schedule: ScheduledPublish) -> ScheduleStatus | None:
         current = await find_deployment(schedule.workspace_id, schedule.persona_id, where)
         error = await _why_not(schedule, persona, current)
         if error is not None:
-            return await _fail(schedule, error, current)
+            return await _fail(schedule, error, current, persona)
         version = publishing._next_version(
             persona,
             schedule.snapshot,
@@ -190,14 +195,14 @@ async def run_claimed(schedule: ScheduledPublish) -> ScheduleStatus | None:
             also=_done(schedule, version.version),
         )
         try:
-            moved, deployment = await commit(change)
+            moved, deployment, record = await commit(change)
         except Lost:
             if not await _still_held(schedule):
                 return None
             await asyncio.sleep(random.uniform(0, 0.02))
             continue
         learn_here(deployment.persona_id, deployment.environment, deployment.serial)
-        notify_local(version, moved)
+        notify_local_change(record, moved, version)
         logger.info("scheduled publish done", extra={"schedule_id": str(schedule.id)})
         return ScheduleStatus.DONE
     return None  # kept losing: the lease ends and a runner tries again

@@ -95,6 +95,7 @@ FIELDS: dict[str, Operation] = {
     "Mutation.setEnvironmentVariables": Op.MANAGE_ENVIRONMENTS,
     "Mutation.deleteEnvironment": Op.MANAGE_ENVIRONMENTS,
     "Subscription.personaPublished": Op.SUBSCRIBE_PUBLISHES,
+    "Subscription.deploymentChanged": Op.SUBSCRIBE_PUBLISHES,
     # Nested fields that read beyond what the field holding them answers.
     "Persona.versions": Op.READ_VERSIONS,
     "Persona.readiness": Op.READ_PREVIEW,
