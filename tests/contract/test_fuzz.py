@@ -80,6 +80,23 @@ def _moments() -> st.SearchStrategy[graphql.ValueNode]:
     return st.one_of(st.sampled_from(meaningful), TEXT).map(nodes.String)
 
 
+def _json() -> st.SearchStrategy[graphql.ValueNode]:
+    # Variable values: objects of names persona variables could have, of every JSON kind.
+    names = st.sampled_from(["plan", "clinic", "first_name", "Bad Name", "locale", ""])
+    leaves = st.one_of(_strings(), _ints(), _floats(), st.booleans().map(nodes.Boolean))
+    values = st.one_of(leaves, st.lists(leaves, max_size=2).map(nodes.List), st.just(nodes.Null))
+    fields = st.lists(
+        st.tuples(names, values).map(
+            lambda pair: graphql.ObjectFieldNode(
+                name=graphql.NameNode(value=pair[0]), value=pair[1]
+            )
+        ),
+        max_size=3,
+        unique_by=lambda field: field.name.value,
+    )
+    return st.one_of(fields.map(nodes.Object), leaves)
+
+
 def _floats() -> st.SearchStrategy[graphql.ValueNode]:
     edges = [0.0, -0.0, 0.7, 2.0, 2.0000001, -1e-9, 1e308]
     finite = st.floats(allow_nan=False, allow_infinity=False)
@@ -128,6 +145,7 @@ def _operations(kind: str, mode: Mode, known: KnownPersonas) -> st.SearchStrateg
         "Int": _ints(),
         "Float": _floats(),
         "DateTime": _moments(),
+        "JSON": _json(),
         "ID": _ids(known),
     }
     make = hypothesis_graphql.queries if kind == "query" else hypothesis_graphql.mutations

@@ -33,6 +33,7 @@ from tests.support.client import (
     publish,
     voice_input,
 )
+from tests.support.deployments import release_operations
 from tests.support.environments import environment_operations
 from tests.support.library import (
     ADD_SOURCES,
@@ -157,6 +158,7 @@ async def _every_operation(api: GraphQLClient) -> None:
     await memory_operations(api)
     await environment_operations(api, await api.create_persona(name="Staged"))
     await _schedule_operations(api)
+    await release_operations(api)
 
 
 async def _schedulable(api: GraphQLClient) -> dict[str, Any]:
@@ -294,8 +296,11 @@ async def test_no_operation_scans_a_collection(
         ("delete", "sweeps"),
         ("find", "environments"),
         ("findAndModify", "environments"),
-        ("delete", "environments"),
+        ("find", "deployments"),
+        ("update", "deployments"),
         ("delete", "deployments"),
+        ("find", "deployment_changes"),
+        ("delete", "deployment_changes"),
         ("find", "scheduled_publishes"),
         ("findAndModify", "scheduled_publishes"),
         ("update", "scheduled_publishes"),

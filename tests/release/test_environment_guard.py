@@ -20,7 +20,7 @@ WAIT_SECONDS = 30  # for the deletion to reach the database: at once, unless the
 
 async def _deletion_started(command_log: CommandLog, since: int) -> None:
     # The command log is a driver listener with no event to wait on.
-    while ("delete", "environments") not in command_log.targets[since:]:  # noqa: ASYNC110
+    while ("findAndModify", "environments") not in command_log.targets[since:]:  # noqa: ASYNC110
         await asyncio.sleep(0.01)
 
 

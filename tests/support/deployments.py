@@ -186,3 +186,22 @@ async def deploy(
     return await mutate(
         api, DEPLOY, personaId=persona_id, version=version, environment=environment, **input
     )
+
+
+async def release_operations(api: GraphQLClient) -> None:
+    """Every deployment and rollout operation once, refusals included, for the index check."""
+    persona = await versions(api, 2)
+    pid = persona["id"]
+    await make_environment(api.principal.workspace_id, "qa")
+    await published(api, await renamed(api, persona, "v3"), "qa")
+    await deploy(api, pid, 3, "production")
+    await deploy(api, pid, 1, "qa")
+    await start(api, pid, 2, 10)
+    await start(api, pid, 2, 10)  # one runs already
+    await set_percent(api, pid, 50)
+    await live(api, pid, "+15550100")
+    await end(api, COMPLETE, pid)
+    await end(api, ABORT, pid)  # none runs
+    await read(api, pid, "qa")
+    await history(api, pid)
+    await history(api, pid, "qa")
