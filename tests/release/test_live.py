@@ -1,19 +1,17 @@
 """Live notifications through real `persona-api serve` processes and real websockets."""
 
 import asyncio
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo import MongoClient
 from websockets.exceptions import ConnectionClosed
 
 from app.platform.embedded import EmbeddedDatabase
 from graphql_schema.app import MAX_SUBSCRIPTIONS
 from tests.support.client import CREATE, voice_input
+from tests.support.deployment_events import standalone_database as standalone
 from tests.support.processes import Server, free_port, graphql_async, serving, serving_two
 from tests.support.ws import graphql_ws
 
@@ -144,27 +142,8 @@ async def test_subscriptions_per_connection_are_capped(
 @pytest.fixture
 def standalone_database(tmp_path: Path) -> Iterator[str]:
     """A server that, like a standalone mongod, offers no change streams."""
-    port = free_port()
-    daemon = Path(sys.executable).parent / "secantusd-py"
-    config = tmp_path / "empty.toml"
-    config.touch()
-    process = subprocess.Popen(
-        [
-            *(str(daemon), "--host", "127.0.0.1", "--port", str(port), "--standalone"),
-            *("--storage-path", str(tmp_path / "standalone"), "--config", str(config)),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    uri = f"mongodb://127.0.0.1:{port}"
-    try:
-        client: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=15_000)
-        with client:
-            client.admin.command("ping")
+    with standalone(tmp_path / "standalone") as uri:
         yield uri
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 async def test_without_change_streams_events_reach_the_same_process(
