@@ -15,7 +15,7 @@ from app.platform.embedded import EmbeddedDatabase, EmbeddedDatabaseError
 from app.platform.errors import InvalidInput
 from app.platform.settings import Settings, SettingsError, load_settings
 from app.platform.supervisor import DatabaseSupervisor
-from app.server import keys_cli
+from app.server import backup, keys_cli
 from app.server.connections import ServerConfig
 
 logger = logging.getLogger("app")
@@ -108,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="print the schema to a file")
     export.add_argument("--output", type=Path, default=SCHEMA_FILE)
     keys_cli.add_commands(commands)
+    backup.add_commands(commands)
     return parser
 
 
@@ -119,12 +120,20 @@ def main(argv: list[str] | None = None) -> int:
             export_schema(args.output)
         elif args.command == "keys":
             keys_cli.run(args, load_settings(data_dir=args.data_dir))
+        elif args.command in ("backup", "restore"):
+            backup.run(args, load_settings(data_dir=args.data_dir))
         else:
             workers = _workers(args.workers)
             serve(load_settings(host=args.host, port=args.port, data_dir=args.data_dir), workers)
     except _Stop:
         return 0
-    except (SettingsError, EmbeddedDatabaseError, keys_cli.KeysCommandError, InvalidInput) as exc:
+    except (
+        SettingsError,
+        EmbeddedDatabaseError,
+        keys_cli.KeysCommandError,
+        InvalidInput,
+        backup.BackupError,
+    ) as exc:
         print(f"persona-api: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, SettingsError) else 1
     return 0
