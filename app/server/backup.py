@@ -19,7 +19,7 @@ from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
 from pymongo import MongoClient
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 
 from app.platform.embedded import EmbeddedDatabase
@@ -29,6 +29,8 @@ from app.server import archive, keys_cli
 RawDatabase = Database[RawBSONDocument]
 _BATCH_DOCUMENTS = 1000
 _BATCH_BYTES = 8 * 1024 * 1024
+# NoSuchTransaction, TransactionTooOld, TransactionExceededLifetimeLimitSeconds.
+_TRANSACTION_ENDED = {251, 225, 290}
 
 
 class BackupError(Exception):
@@ -98,14 +100,16 @@ def backup(database: RawDatabase, path: Path) -> list[dict[str, Any]]:
     try:
         with partial.open("wb") as stream:
             writer = archive.ArchiveWriter(stream, database.name)
-            with (
-                database.client.start_session() as session,
-                session.start_transaction(read_concern=ReadConcern("snapshot")),
-            ):
-                for entry in catalog:
-                    writer.collection(entry["name"], entry["options"], entry["indexes"])
-                    for document in database[entry["name"]].find({}, session=session):
-                        writer.document(document.raw)
+            try:
+                _documents(database, catalog, writer)
+            except OperationFailure as exc:
+                if exc.code not in _TRANSACTION_ENDED:
+                    raise
+                raise BackupError(
+                    "the database ended the backup's snapshot transaction (it outlived"
+                    " transactionLifetimeLimitSeconds, 60 s by default): raise that limit,"
+                    " or back up with mongodump or the provider's snapshots"
+                ) from None
             if _catalog(database) != catalog:
                 raise BackupError("collections or indexes changed during the backup: run it again")
             counts = writer.finish()
@@ -115,6 +119,19 @@ def backup(database: RawDatabase, path: Path) -> list[dict[str, Any]]:
     finally:
         partial.unlink(missing_ok=True)
     return counts
+
+
+def _documents(
+    database: RawDatabase, catalog: list[dict[str, Any]], writer: archive.ArchiveWriter
+) -> None:
+    with (
+        database.client.start_session() as session,
+        session.start_transaction(read_concern=ReadConcern("snapshot")),
+    ):
+        for entry in catalog:
+            writer.collection(entry["name"], entry["options"], entry["indexes"])
+            for document in database[entry["name"]].find({}, session=session):
+                writer.document(document.raw)
 
 
 def _holding_documents(database: RawDatabase) -> list[str]:

@@ -18,10 +18,10 @@ from pymongo.monitoring import CommandListener, CommandSucceededEvent
 from app.platform.database import MongoDatabase
 from app.platform.embedded import EmbeddedDatabase
 from app.server.backup import backup
-from tests.support.client import READ, GraphQLClient
+from tests.support.client import CREATE, READ, GraphQLClient
 from tests.support.deployments import HISTORY, start, versions
 from tests.support.memory import CONTACT_MEMORY, recorded, remembering_persona
-from tests.support.processes import CLI, environment, serving
+from tests.support.processes import CLI, environment, graphql, serving
 
 LIVE = """
 query($id: ID!, $contactId: String) {
@@ -254,3 +254,36 @@ async def test_the_archive_is_one_point_in_time(
         await mongo_client.drop_database(database.name)
     assert listener.done
     assert counts == [{"name": "a_first", "count": 2}, {"name": "b_later", "count": 1}]
+
+
+def test_the_embedded_database_backed_up_while_serving_and_restored_into_a_new_data_dir(
+    tmp_path: Path,
+) -> None:
+    archive = tmp_path / "embedded.gz"
+    with serving(tmp_path / "first") as first:
+        made = graphql(first, CREATE, input={"name": "Embedded"})["createPersona"]["persona"]
+        # Through the running server's database (its secantusd.uri), not a second daemon.
+        backed = _data_dir_cli(tmp_path / "first", "backup", str(archive))
+        assert backed.returncode == 0, backed.stderr
+    restored = _data_dir_cli(tmp_path / "second", "restore", str(archive))
+    assert restored.returncode == 0, restored.stderr
+    with serving(tmp_path / "second") as second:
+        second.lines.append(f"    {first.key}")
+        found = graphql(
+            second, "query($id: ID!) { persona(id: $id) { id revision } }", id=made["id"]
+        )
+    assert found == {"persona": {"id": made["id"], "revision": 1}}
+    assert not any("First start" in line for line in second.lines)
+    again = _data_dir_cli(tmp_path / "second", "restore", str(archive))
+    assert again.returncode == 1
+    assert "is not empty" in again.stderr
+
+
+def _data_dir_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        timeout=120,
+    )
