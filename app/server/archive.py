@@ -103,7 +103,7 @@ def records(path: Path) -> Iterator[tuple[bytes, bytes]]:
 
 
 def _records(reader: _Reader) -> Iterator[tuple[bytes, bytes]]:
-    magic = reader.read(len(MAGIC))
+    magic = reader._stream.read(len(MAGIC))
     if magic != MAGIC:
         raise ArchiveError("not a persona-api backup (no archive header)")
     reader.hash.update(magic)

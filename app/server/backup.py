@@ -98,7 +98,10 @@ def backup(database: RawDatabase, path: Path) -> list[dict[str, Any]]:
     catalog = _catalog(database)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        with partial.open("wb") as stream:
+        # Owner-only: it holds personal data and the hashes of every API key.
+        partial.unlink(missing_ok=True)  # a mode is set only on creation
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(descriptor, "wb") as stream:
             writer = archive.ArchiveWriter(stream, database.name)
             try:
                 _documents(database, catalog, writer)

@@ -117,6 +117,7 @@ async def test_a_server_on_the_restored_database_answers_as_before(
     made = _cli(mongo_server.uri, database.name, "backup", str(archive))
     assert made.returncode == 0, made.stderr
     assert made.stdout.startswith(f"wrote {archive}: ")
+    assert archive.stat().st_mode & 0o777 == 0o600
     target = f"restored_{uuid.uuid4().hex[:8]}"
     restored = _cli(mongo_server.uri, target, "restore", str(archive))
     assert restored.returncode == 0, restored.stderr
@@ -181,6 +182,8 @@ def _damaged(archive: Path, how: str) -> Path:
     elif how == "flipped":
         middle = len(data) // 2
         damaged.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
+    elif how == "foreign":
+        damaged.write_bytes(gzip.compress(b"hello\n"))
     else:  # a whole gzip stream whose content lost its last document and manifest
         content = gzip.decompress(data)
         damaged.write_bytes(gzip.compress(content[: len(content) - 200]))
@@ -198,12 +201,14 @@ async def test_a_damaged_archive_is_refused_having_written_nothing(
     assert _cli(mongo_server.uri, database.name, "backup", str(archive)).returncode == 0
     target = mongo_client[f"damaged_{uuid.uuid4().hex[:8]}"]
     try:
-        for how in ("truncated", "flipped", "cut-content"):
+        for how in ("truncated", "flipped", "cut-content", "foreign"):
             refused = _cli(mongo_server.uri, target.name, "restore", str(_damaged(archive, how)))
             assert refused.returncode == 1, how
             (line,) = refused.stderr.strip().splitlines()
             assert line.startswith("persona-api: cannot restore "), line
+            assert "Traceback" not in refused.stderr
             assert await target.list_collection_names() == [], how
+        assert line.endswith("not a persona-api backup (no archive header)")
         # --force drops nothing before the archive has proved whole.
         await target["precious"].insert_one({"kept": True})
         forced = _cli(
