@@ -75,6 +75,9 @@ class _Reader:
         self._stream = stream
         self.hash = hashlib.sha256()
 
+    def read_upto(self, size: int) -> bytes:
+        return self._stream.read(size)
+
     def read(self, size: int) -> bytes:
         data = self._stream.read(size)
         if len(data) != size:
@@ -103,7 +106,7 @@ def records(path: Path) -> Iterator[tuple[bytes, bytes]]:
 
 
 def _records(reader: _Reader) -> Iterator[tuple[bytes, bytes]]:
-    magic = reader._stream.read(len(MAGIC))
+    magic = reader.read_upto(len(MAGIC))
     if magic != MAGIC:
         raise ArchiveError("not a persona-api backup (no archive header)")
     reader.hash.update(magic)
@@ -112,7 +115,7 @@ def _records(reader: _Reader) -> Iterator[tuple[bytes, bytes]]:
         tag = reader.read(1)
         if tag == b"M":
             _check_manifest(bson.decode(reader.document()), counts, reader.hash.hexdigest())
-            if reader._stream.read(1):
+            if reader.read_upto(1):
                 raise ArchiveError("the archive is corrupt (data after the manifest)")
             yield tag, b""
             return
