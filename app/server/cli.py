@@ -1,9 +1,12 @@
 """The `persona-api` command: serve the API, export the schema, manage API keys."""
 
 import argparse
+import errno
 import logging
 import signal
+import socket
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import uvicorn
@@ -39,12 +42,43 @@ def _raise_stop(signum: int, frame: object) -> None:
     raise _Stop
 
 
+REACH_TIMEOUT_SECONDS = 5
+
+
+class PortInUse(Exception):
+    """The port to serve on is taken, or may not be bound."""
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port that cannot be bound, before anything is started or made.
+
+    uvicorn binds only after the app has started up: the embedded database would be running
+    and a first key made by then.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(f"cannot serve on {host}:{port}: the port is in use") from None
+            reason = exc.strerror or type(exc).__name__
+            raise PortInUse(f"cannot serve on {host}:{port}: {reason}") from None
+
+
 def _check_reachable(uri: str) -> None:
-    client: MongoClient[dict[str, object]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    client: MongoClient[dict[str, object]] = MongoClient(
+        uri, serverSelectionTimeoutMS=REACH_TIMEOUT_SECONDS * 1000
+    )
     try:
         client.admin.command("ping")
     except PyMongoError as exc:
-        raise EmbeddedDatabaseError(f"cannot reach the database at MONGODB_URI: {exc}") from None
+        # Not the driver's text: a whole topology description, with the URI's hosts in it.
+        raise EmbeddedDatabaseError(
+            f"cannot reach the database at MONGODB_URI within {REACH_TIMEOUT_SECONDS} s"
+            f" ({type(exc).__name__})"
+        ) from None
     finally:
         client.close()
 
@@ -65,6 +99,7 @@ def serve(settings: Settings, workers: int = 1) -> None:
     # uvicorn re-raises the signal it shut down on; handled here, it lets the database stop too.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _raise_stop)
+    _check_port(settings.host, settings.port)
     supervisor = None
     if settings.mongodb_uri is None:
         embedded = EmbeddedDatabase(settings.data_dir)
@@ -97,6 +132,7 @@ def export_schema(output: Path) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="persona-api", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('persona-api')}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("serve", help="serve GraphQL at /graphql")
     run.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
@@ -124,7 +160,13 @@ def main(argv: list[str] | None = None) -> int:
             serve(load_settings(host=args.host, port=args.port, data_dir=args.data_dir), workers)
     except _Stop:
         return 0
-    except (SettingsError, EmbeddedDatabaseError, keys_cli.KeysCommandError, InvalidInput) as exc:
+    except (
+        SettingsError,
+        EmbeddedDatabaseError,
+        PortInUse,
+        keys_cli.KeysCommandError,
+        InvalidInput,
+    ) as exc:
         print(f"persona-api: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, SettingsError) else 1
     return 0
