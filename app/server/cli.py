@@ -1,17 +1,13 @@
 """The `persona-api` command: serve the API, export the schema, manage API keys."""
 
 import argparse
-import errno
 import logging
 import signal
-import socket
 import sys
 from importlib.metadata import version
 from pathlib import Path
 
 import uvicorn
-from pymongo import MongoClient
-from pymongo.errors import PyMongoError
 
 from app.platform import logs
 from app.platform.embedded import EmbeddedDatabase, EmbeddedDatabaseError
@@ -20,6 +16,7 @@ from app.platform.settings import Settings, SettingsError, load_settings
 from app.platform.supervisor import DatabaseSupervisor
 from app.server import keys_cli
 from app.server.connections import ServerConfig
+from app.server.preflight import PortInUse, check_port, check_reachable
 
 logger = logging.getLogger("app")
 
@@ -42,47 +39,6 @@ def _raise_stop(signum: int, frame: object) -> None:
     raise _Stop
 
 
-REACH_TIMEOUT_SECONDS = 5
-
-
-class PortInUse(Exception):
-    """The port to serve on is taken, or may not be bound."""
-
-
-def _check_port(host: str, port: int) -> None:
-    """Refuse a port that cannot be bound, before anything is started or made.
-
-    uvicorn binds only after the app has started up: the embedded database would be running
-    and a first key made by then.
-    """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise PortInUse(f"cannot serve on {host}:{port}: the port is in use") from None
-            reason = exc.strerror or type(exc).__name__
-            raise PortInUse(f"cannot serve on {host}:{port}: {reason}") from None
-
-
-def _check_reachable(uri: str) -> None:
-    client: MongoClient[dict[str, object]] = MongoClient(
-        uri, serverSelectionTimeoutMS=REACH_TIMEOUT_SECONDS * 1000
-    )
-    try:
-        client.admin.command("ping")
-    except PyMongoError as exc:
-        # Not the driver's text: a whole topology description, with the URI's hosts in it.
-        raise EmbeddedDatabaseError(
-            f"cannot reach the database at MONGODB_URI within {REACH_TIMEOUT_SECONDS} s"
-            f" ({type(exc).__name__})"
-        ) from None
-    finally:
-        client.close()
-
-
 def _workers(value: str) -> int:
     try:
         workers = int(value)
@@ -99,7 +55,7 @@ def serve(settings: Settings, workers: int = 1) -> None:
     # uvicorn re-raises the signal it shut down on; handled here, it lets the database stop too.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _raise_stop)
-    _check_port(settings.host, settings.port)
+    check_port(settings.host, settings.port)
     supervisor = None
     if settings.mongodb_uri is None:
         embedded = EmbeddedDatabase(settings.data_dir)
@@ -108,7 +64,7 @@ def serve(settings: Settings, workers: int = 1) -> None:
         settings = settings.model_copy(update={"mongodb_uri": embedded.uri})
     try:
         assert settings.mongodb_uri is not None
-        _check_reachable(settings.mongodb_uri)
+        check_reachable(settings.mongodb_uri)
         if workers > 1:
             from app.server.workers import serve_workers
 
