@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from app.access.auth import AuthenticationMiddleware, principal_from
-from app.access.keys import IssuedKey, bootstrap
+from app.access.keys import bootstrap
 from app.access.principals import KeyWatch
 from app.access.sockets import SocketQuota
 from app.library.knowledge.addresses import AddressPolicy
@@ -35,22 +35,10 @@ from app.release.events import EventHub
 from app.release.livecache import ServedCache
 from app.release.schedule_runner import ScheduleRunner
 from app.server.dify import retrieval
+from app.server.first_key import write_first_key
 from app.server.models import bind_all
 from graphql_schema.app import GRAPHIQL_ASSETS, GRAPHIQL_ASSETS_PATH, GraphQLApp
 from graphql_schema.sockets import SocketLimits
-
-
-def announce_first_key(issued: IssuedKey | None) -> None:
-    if issued is None:
-        return
-    print(
-        "\nFirst start on an empty database: created workspace 'default' and an ADMIN API key.\n"
-        "It is shown only this once, so keep it somewhere safe:\n\n"
-        f"    {issued.secret}\n\n"
-        "In the playground, open Headers (bottom left) and paste:\n\n"
-        f'    {{"Authorization": "Bearer {issued.secret}"}}\n',
-        flush=True,
-    )
 
 
 def create_app(settings: Settings, database: MongoDatabase | None = None) -> Starlette:
@@ -99,7 +87,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         try:
             app.state.database = client[settings.mongodb_database]
             await bind_all(app.state.database)
-            announce_first_key(await bootstrap())
+            write_first_key(await bootstrap(), settings.data_dir)
             async with serving_events():
                 yield
         finally:

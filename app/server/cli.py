@@ -4,11 +4,10 @@ import argparse
 import logging
 import signal
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import uvicorn
-from pymongo import MongoClient
-from pymongo.errors import PyMongoError
 
 from app.platform import logs
 from app.platform.embedded import EmbeddedDatabase, EmbeddedDatabaseError
@@ -17,6 +16,7 @@ from app.platform.settings import Settings, SettingsError, load_settings
 from app.platform.supervisor import DatabaseSupervisor
 from app.server import backup, keys_cli
 from app.server.connections import ServerConfig
+from app.server.preflight import PortInUse, check_port, check_reachable
 
 logger = logging.getLogger("app")
 
@@ -39,16 +39,6 @@ def _raise_stop(signum: int, frame: object) -> None:
     raise _Stop
 
 
-def _check_reachable(uri: str) -> None:
-    client: MongoClient[dict[str, object]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
-    try:
-        client.admin.command("ping")
-    except PyMongoError as exc:
-        raise EmbeddedDatabaseError(f"cannot reach the database at MONGODB_URI: {exc}") from None
-    finally:
-        client.close()
-
-
 def _workers(value: str) -> int:
     try:
         workers = int(value)
@@ -65,6 +55,7 @@ def serve(settings: Settings, workers: int = 1) -> None:
     # uvicorn re-raises the signal it shut down on; handled here, it lets the database stop too.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _raise_stop)
+    check_port(settings.host, settings.port)
     supervisor = None
     if settings.mongodb_uri is None:
         embedded = EmbeddedDatabase(settings.data_dir)
@@ -73,7 +64,7 @@ def serve(settings: Settings, workers: int = 1) -> None:
         settings = settings.model_copy(update={"mongodb_uri": embedded.uri})
     try:
         assert settings.mongodb_uri is not None
-        _check_reachable(settings.mongodb_uri)
+        check_reachable(settings.mongodb_uri)
         if workers > 1:
             from app.server.workers import serve_workers
 
@@ -97,6 +88,7 @@ def export_schema(output: Path) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="persona-api", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('persona-api')}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("serve", help="serve GraphQL at /graphql")
     run.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
@@ -130,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     except (
         SettingsError,
         EmbeddedDatabaseError,
+        PortInUse,
         keys_cli.KeysCommandError,
         InvalidInput,
         backup.BackupError,

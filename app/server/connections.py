@@ -8,6 +8,9 @@
 - A connection that would make `limit_concurrency` open at once is answered 503 and
   closed at once, before it holds a file descriptor idle (uvicorn alone answers 503 only
   once a request's headers have arrived).
+- On shutdown (SIGTERM) requests under way get SHUTDOWN_GRACE_SECONDS to finish, and open
+  websockets are closed with 1001 (going away), not uvicorn's 1012 (service restart): a
+  client cannot tell whether this process will come back.
 - A websocket whose client stopped reading cannot take its close frame, and uvicorn's
   close only waits for the buffer to drain: it is dropped `request_read_timeout` seconds
   after the app closed it.
@@ -24,6 +27,8 @@ from uvicorn.server import ServerState
 from app.platform.settings import Settings
 
 DEFAULT_READ_TIMEOUT = 15.0
+SHUTDOWN_GRACE_SECONDS = 10
+GOING_AWAY = 1001
 _TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 _BUSY = b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 
@@ -125,6 +130,17 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
             self.loop.call_later(self.close_timeout, self._drop_if_open)
         await super().send(message)
 
+    def shutdown(self) -> None:
+        if self.close_sent or not self.handshake_complete:
+            super().shutdown()
+            return
+        # uvicorn's own shutdown, with 1001 for its 1012.
+        self.stop_keepalive()
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": GOING_AWAY})
+        self.conn.send_close(GOING_AWAY, "server shutting down")
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.transport.close()
+
     def keepalive_timeout(self) -> None:
         super().keepalive_timeout()  # closes, which waits for a buffer that may never drain
         self.loop.call_later(self.close_timeout, self._drop_if_open)
@@ -149,6 +165,7 @@ class ServerConfig(uvicorn.Config):
             ws=BoundedWebSocketProtocol,
             ws_max_size=settings.max_body_bytes,
             limit_concurrency=settings.max_connections,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
             **options,
         )
         self.request_read_timeout = settings.request_read_timeout

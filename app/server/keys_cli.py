@@ -25,7 +25,10 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
         dest="keys_command", required=True
     )
     create = keys.add_parser("create", help="make a key and print it once")
-    create.add_argument("--workspace", required=True, help="workspace name (made if new)")
+    create.add_argument("--workspace", required=True, help="the workspace the key is for")
+    create.add_argument(
+        "--create-workspace", action="store_true", help="make the workspace if there is none"
+    )
     create.add_argument(
         "--role",
         required=True,
@@ -85,7 +88,16 @@ async def _database(settings: Settings) -> AsyncIterator[None]:
 
 
 async def _create(args: argparse.Namespace) -> None:
-    workspace = await workspace_named(args.workspace)
+    if args.create_workspace:
+        workspace = await workspace_named(args.workspace)
+    else:
+        # A typo must not quietly make a workspace nobody else's keys can see.
+        found = await Workspace.find_one(Workspace.name == workspace_name(args.workspace))
+        if found is None:
+            raise KeysCommandError(
+                f"no workspace named '{args.workspace}' (add --create-workspace to make it)"
+            )
+        workspace = found
     assert workspace.id is not None
     issued = await issue_key(workspace.id, args.name, Role(args.role))
     print(f"Created {issued.key.role} key '{issued.key.name}' in workspace '{workspace.name}'.")
@@ -123,9 +135,14 @@ async def _revoke(args: argparse.Namespace) -> None:
             key = None
     if key is None:
         raise KeysCommandError(f"no key with id or prefix '{wanted}'")
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
-        await key.save()
+    if key.revoked_at is not None:
+        raise KeysCommandError(
+            f"key pa_{key.prefix} ('{key.name}') was already revoked on {key.revoked_at:%Y-%m-%d}"
+        )
+    # Only revoked_at: a whole-document save could undo a server's concurrent last_used_at.
+    await ApiKey.get_pymongo_collection().update_one(
+        {"_id": key.id}, {"$set": {"revoked_at": utcnow()}}
+    )
     print(f"Revoked key pa_{key.prefix} ('{key.name}').")
 
 

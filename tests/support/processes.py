@@ -35,18 +35,27 @@ def environment(**extra: str) -> dict[str, str]:
 
 @dataclass
 class Server:
-    """A running `serve`: its URL, its output so far, and the key it printed on first start."""
+    """A running `serve`: its URL, its output so far, and the key its first start made.
+
+    The key is read from `initial-admin-key` in its data directory; a test whose server
+    shares another's database hands it that key as an output line ("    pa_...").
+    """
 
     url: str
     lines: list[str] = field(default_factory=list)
     process: subprocess.Popen[str] | None = None  # a test may kill it, as a crash would
     pid: int = 0
+    data_dir: Path | None = None
 
     @property
     def key(self) -> str:
         keys = [match[1] for line in self.lines if (match := KEY.match(line))]
-        assert keys, "this server printed no first-start key"
-        return keys[0]
+        if keys:
+            return keys[0]
+        assert self.data_dir is not None, "this server has no data directory"
+        key_file = self.data_dir / "initial-admin-key"
+        assert key_file.exists(), "this server made no first-start key"
+        return key_file.read_text().strip()
 
     @property
     def headers(self) -> dict[str, str]:
@@ -89,7 +98,7 @@ def serving(data_dir: Path, *, args: Sequence[str] = (), **env: str) -> Iterator
         text=True,
         env=environment(**env),
     )
-    server = Server(f"http://127.0.0.1:{port}", process=process, pid=process.pid)
+    server = Server(f"http://127.0.0.1:{port}", process=process, pid=process.pid, data_dir=data_dir)
     assert process.stdout is not None
     reader = threading.Thread(target=_collect, args=(process, server.lines))
     reader.start()
