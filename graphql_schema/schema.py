@@ -32,6 +32,7 @@ from graphql_schema.limits import document_limits
 from graphql_schema.memory.mutations import MemoryMutation
 from graphql_schema.memory.queries import MemoryQuery
 from graphql_schema.memory.types import ErasureReceipt
+from graphql_schema.metrics import CountOperations
 from graphql_schema.outage import ServeThroughOutage
 from graphql_schema.personas.attachments import AttachmentMutation
 from graphql_schema.personas.knowledge import KnowledgeBase, KnowledgeQuery
@@ -227,6 +228,7 @@ def build_schema(introspection: bool = True) -> PersonaSchema:
         MaskUnexpectedErrors,
         ServeThroughOutage,  # after the masking, so that its refusals are not masked
         RecordOperation,
+        CountOperations,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         LimitDocuments,
         CachedParsing,

@@ -8,8 +8,9 @@ from app.access.principal import Principal
 from app.platform.http_errors import send_error
 from app.platform.requestlog import current_request
 
-# /retrieval authenticates itself: Dify's specification has its own error bodies.
-OPEN_PATHS = ("/healthz", "/readyz", "/retrieval")
+# /retrieval authenticates itself: Dify's specification has its own error bodies; /metrics
+# lets loopback scrapers in without a key (app/server/metrics_endpoint.py).
+OPEN_PATHS = ("/healthz", "/readyz", "/retrieval", "/metrics")
 
 
 async def principal_from(authorization: object) -> Principal | None:

@@ -8,6 +8,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, PyMongoError
 
+from app.platform.metrics import CommandCounter
+
 MongoDatabase = AsyncDatabase[dict[str, Any]]
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
@@ -17,8 +19,13 @@ def connect(
     uri: str, *, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS, **options: Any
 ) -> AsyncMongoClient[dict[str, Any]]:
     """A client that waits at most `timeout_seconds` for a server to send an operation to."""
+    listeners = [CommandCounter(), *options.pop("event_listeners", ())]
     return AsyncMongoClient(
-        uri, tz_aware=True, serverSelectionTimeoutMS=round(timeout_seconds * 1000), **options
+        uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=round(timeout_seconds * 1000),
+        event_listeners=listeners,
+        **options,
     )
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.platform import metrics
+
 logger = logging.getLogger("app.requests")
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -25,6 +27,7 @@ class RequestInfo:
     workspace: str | None = None
     operation: str | None = None
     outcome: str | None = None
+    counted: bool = False  # its GraphQL operation is in the metrics already
 
 
 current_request: ContextVar[RequestInfo | None] = ContextVar("current_request", default=None)
@@ -67,6 +70,10 @@ class RequestLogMiddleware:
             info.outcome = "error"
             raise
         finally:
+            if scope["path"] == "/graphql" and not info.counted and (status or 500) >= 400:
+                # Refused before any operation ran: no key, too large, database down, ...
+                refused = status is not None and status < 500
+                metrics.record_operation("unknown", "refused" if refused else "error", None)
             logger.info(
                 "request",
                 extra={

@@ -1,6 +1,6 @@
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     # Tests only: wait this long between claiming a schedule and publishing it, a window in
     # which to kill the process. Leave it 0.
     schedule_pause_after_claim_seconds: float = Field(default=0.0, ge=0, le=3_600)
+
+    # /metrics without a key from anywhere, not only from the loopback interface.
+    metrics_public: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("mongodb_uri")
     @classmethod

@@ -21,6 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure, PyMongoError
 
 from app.personas.documents import Persona, PersonaVersion
+from app.platform import metrics
 from app.release.documents import ChangeKind, DeploymentChange, Environment
 from app.release.livecache import ServedCache
 
@@ -134,7 +135,8 @@ class EventHub:
         subscriber = Subscriber(environment_id=environment_id)
         self.subscribers.add(subscriber)
         try:
-            yield subscriber
+            with metrics.open_subscription():
+                yield subscriber
         finally:
             self.subscribers.discard(subscriber)
 

@@ -25,6 +25,7 @@ from app.library.knowledge.fetching import PageFetcher
 from app.library.retrieval import cache as retrieval_cache
 from app.memory.retention import keep_swept
 from app.personas.documents import PersonaVersion
+from app.platform import metrics
 from app.platform.database import MongoDatabase, connect, is_reachable
 from app.platform.limits import BodySizeLimitMiddleware
 from app.platform.outage import OutageMiddleware
@@ -36,6 +37,7 @@ from app.release.livecache import ServedCache
 from app.release.schedule_runner import ScheduleRunner
 from app.server.dify import retrieval
 from app.server.first_key import write_first_key
+from app.server.metrics_endpoint import metrics_endpoint
 from app.server.models import bind_all
 from graphql_schema.app import GRAPHIQL_ASSETS, GRAPHIQL_ASSETS_PATH, GraphQLApp
 from graphql_schema.sockets import SocketLimits
@@ -50,6 +52,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
         app.state.database_monitor = monitor
         monitor.start()
         productions = ServedCache(down_since=lambda: monitor.down_since)
+        metrics.watch_cache("call_start", productions)
         app.state.events = EventHub(PersonaVersion.get_pymongo_collection().database, productions)
         app.state.key_watch = KeyWatch(principal_from)  # closes the sockets of revoked keys
         await app.state.events.start()
@@ -123,6 +126,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
             Route("/retrieval", retrieval, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint(settings.metrics_public)),
         ],
         middleware=[
             Middleware(RequestLogMiddleware),
@@ -131,7 +135,8 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["Content-Type", "Authorization"],
+                allow_headers=["Content-Type", "Authorization", "X-Request-ID"],
+                expose_headers=["X-Request-ID"],
                 max_age=600,
             ),
             Middleware(AuthenticationMiddleware, assets_path=GRAPHIQL_ASSETS_PATH),

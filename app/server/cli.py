@@ -52,6 +52,7 @@ def _workers(value: str) -> int:
 def serve(settings: Settings, workers: int = 1) -> None:
     from app.server.asgi import create_app
 
+    logs.configure(settings.log_level)
     # uvicorn re-raises the signal it shut down on; handled here, it lets the database stop too.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _raise_stop)

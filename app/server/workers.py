@@ -65,7 +65,7 @@ class WorkerConfig(ServerConfig):
 
     def configure_logging(self) -> None:
         super().configure_logging()
-        logs.configure(logging.INFO)
+        logs.configure(load_settings().log_level)
 
 
 class _Supervisor(Multiprocess):

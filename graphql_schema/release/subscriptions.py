@@ -8,6 +8,7 @@ from beanie import PydanticObjectId
 from graphql import GraphQLError
 
 from app.personas import store
+from app.platform import metrics
 from app.release.environments import find_environment
 from app.release.events import ChangeEvent, EventHub
 from graphql_schema import ids
@@ -120,6 +121,7 @@ class Subscription:
                     continue
                 if wanted is not None and event.change.persona_id != wanted:
                     continue
+                metrics.event_delivered()
                 yield _published(event)
 
     @strawberry.subscription(
@@ -152,4 +154,5 @@ class Subscription:
                     continue
                 if environment is not None and change.environment != environment:
                     continue
+                metrics.event_delivered()
                 yield _changed(event)

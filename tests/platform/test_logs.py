@@ -1,0 +1,83 @@
+"""Logs a collector can read: UTC ISO 8601 times, LOG_LEVEL, and request ids a browser sees."""
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from app.platform import logs
+from app.platform.settings import SettingsError, load_settings
+from tests.support.client import GraphQLClient
+
+SPA_ORIGIN = "https://spa.example.com"  # the origin tests/conftest.py's settings allow
+ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+@pytest.fixture
+def root_logger_restored() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+def _logged(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_the_time_is_iso_8601_in_utc_with_milliseconds(
+    root_logger_restored: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs.configure()
+    before = datetime.now(UTC).replace(microsecond=0)
+    logging.getLogger("tests.logs").info("now")
+    (line,) = _logged(capsys)
+    stamp = line["time"]
+    assert isinstance(stamp, str)
+    assert ISO_UTC.match(stamp), stamp
+    assert datetime.fromisoformat(stamp) >= before
+
+
+def test_a_level_by_name_drops_what_is_below_it(
+    root_logger_restored: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs.configure("WARNING")
+    logger = logging.getLogger("tests.logs")
+    logger.info("dropped")
+    logger.warning("kept")
+    assert [line["message"] for line in _logged(capsys)] == ["kept"]
+
+
+def test_log_level_is_a_setting_read_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().log_level == "INFO"
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    assert load_settings().log_level == "DEBUG"
+    monkeypatch.setenv("LOG_LEVEL", "loud")
+    with pytest.raises(SettingsError, match="invalid setting LOG_LEVEL"):
+        load_settings()
+
+
+async def test_a_browser_may_send_and_read_the_request_id(api: GraphQLClient) -> None:
+    preflight = await api.http.options(
+        "/graphql",
+        headers={
+            "Origin": SPA_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type, X-Request-ID",
+        },
+    )
+    assert preflight.status_code == 200
+    assert "x-request-id" in preflight.headers["access-control-allow-headers"].lower()
+    answered = await api.http.post(
+        "/graphql",
+        json={"query": "{ __typename }"},
+        headers={"Origin": SPA_ORIGIN, "X-Request-ID": "spa-42"},
+    )
+    assert answered.headers["x-request-id"] == "spa-42"
+    assert "x-request-id" in answered.headers["access-control-expose-headers"].lower()
