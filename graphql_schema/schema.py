@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 from app.platform.requestlog import current_request
 from graphql_schema.access.keys import ApiKeyMutation, ApiKeyQuery
 from graphql_schema.access.permissions import GuardRoles
+from graphql_schema.codes import INTERNAL_SERVER_ERROR, CodeErrors
 from graphql_schema.fanout import SharedEventExecution
 from graphql_schema.library.queries import LibraryQuery
 from graphql_schema.library.retrieval import RetrievalQuery
@@ -67,16 +68,17 @@ def _is_unexpected(error: GraphQLError) -> bool:
 
 
 class MaskUnexpectedErrors(MaskErrors):
-    """Masks bugs as "Unexpected error.", with the request id that finds them in the logs."""
+    """Masks bugs as "Unexpected error." (INTERNAL_SERVER_ERROR), with the request id that
+    finds them in the logs."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=_is_unexpected)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
-        info = current_request.get()
-        if info is not None:
-            masked.extensions = {"requestId": info.id}
+        masked.extensions = {"code": INTERNAL_SERVER_ERROR}
+        if (info := current_request.get()) is not None:
+            masked.extensions["requestId"] = info.id
         return masked
 
 
@@ -224,6 +226,7 @@ Mutation = merge_types(
 
 def build_schema(introspection: bool = True) -> PersonaSchema:
     extensions: list[Callable[[], SchemaExtension]] = [
+        CodeErrors,  # first: it codes what the others leave without a code
         MaskUnexpectedErrors,
         ServeThroughOutage,  # after the masking, so that its refusals are not masked
         RecordOperation,
