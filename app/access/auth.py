@@ -48,9 +48,7 @@ class AuthenticationMiddleware:
         if not _is_served(scope):
             # Before the key: whether a path exists is no secret, and a 401 would send the
             # client looking for a key problem it does not have.
-            await send_error(
-                send, 404, f"Nothing is served at {_quoted(scope['path'])}.", NOT_FOUND
-            )
+            await send_error(send, 404, NOT_SERVED, NOT_FOUND)
             return
         principal = await principal_from(Headers(scope=scope).get("authorization"))
         if principal is None:
