@@ -38,7 +38,7 @@ from app.access.sockets import SocketQuota, TooManySockets
 from app.platform.requestlog import current_request
 from graphql_schema import bodies
 from graphql_schema.context import Context
-from graphql_schema.schema import build_schema, schema
+from graphql_schema.schema import MAX_COST, build_schema, schema
 from graphql_schema.sockets import (
     MALFORMED,
     TOO_MANY,
@@ -142,9 +142,12 @@ class GraphQLApp(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = KeyWatchedHandler
     websocket_adapter_class = BoundedWebSocketAdapter
 
-    def __init__(self, introspection: bool = True, playground: bool = True) -> None:
+    def __init__(
+        self, introspection: bool = True, playground: bool = True, max_cost: int = MAX_COST
+    ) -> None:
+        default = introspection and max_cost == MAX_COST
         super().__init__(
-            schema if introspection else build_schema(introspection=False),
+            schema if default else build_schema(introspection, max_cost),
             graphql_ide="graphiql" if playground else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             keep_alive=True,

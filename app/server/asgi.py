@@ -128,7 +128,9 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "database unreachable"}, status_code=503)
 
-    graphql = GraphQLApp(settings.graphql_introspection, settings.graphql_playground)
+    graphql = GraphQLApp(
+        settings.graphql_introspection, settings.graphql_playground, settings.graphql_max_cost
+    )
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
