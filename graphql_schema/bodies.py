@@ -19,7 +19,7 @@ from app.platform.requestlog import current_request
 
 MAX_OPERATION_NAME = 100
 
-_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "BAD_REQUEST"}
+_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 SUBSCRIPTIONS_OVER_HTTP = (
     "Subscriptions are served over a websocket, not HTTP: connect to /graphql with the "
     "graphql-transport-ws protocol and send the subscription as a `subscribe` message."
