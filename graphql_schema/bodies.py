@@ -11,6 +11,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from starlette.responses import JSONResponse, Response
+from strawberry.types.graphql import OperationType
 
 from app.platform.jsonbounds import Path, UnsafeJson, loads
 from app.platform.quoting import QUOTED_CHARACTERS, clipped
@@ -19,6 +20,27 @@ from app.platform.requestlog import current_request
 MAX_OPERATION_NAME = 100
 
 _CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+SUBSCRIPTIONS_OVER_HTTP = (
+    "Subscriptions are served over a websocket, not HTTP: connect to /graphql with the "
+    "graphql-transport-ws protocol and send the subscription as a `subscribe` message."
+)
+
+
+class Refused(HTTPException):
+    """An HTTPException answered with headers of its own (405's Allow)."""
+
+    def __init__(self, status_code: int, reason: str, headers: dict[str, str]) -> None:
+        super().__init__(status_code, reason)
+        self.headers = headers
+
+
+def wrong_transport(operation_type: OperationType, method: str) -> HTTPException:
+    """The refusal of an operation the HTTP method cannot carry."""
+    if operation_type is OperationType.SUBSCRIPTION:
+        return HTTPException(400, SUBSCRIPTIONS_OVER_HTTP)
+    # GraphQL over HTTP: a mutation over GET is 405, and POST is the method to use.
+    message = f"{operation_type.value.capitalize()}s are not allowed over {method}: use POST."
+    return Refused(405, message, {"Allow": "POST"})
 
 
 def _where(path: Path) -> str:
@@ -72,4 +94,5 @@ def error_response(error: HTTPException) -> Response:
     if (info := current_request.get()) is not None:
         extensions["requestId"] = info.id
     body = {"errors": [{"message": error.reason, "extensions": extensions}]}
-    return JSONResponse(body, status_code=error.status_code)
+    headers = error.headers if isinstance(error, Refused) else None
+    return JSONResponse(body, status_code=error.status_code, headers=headers)

@@ -24,6 +24,8 @@ from graphql import (
 # validate() keeps an error of this type and stops every rule's walk, ours raised included.
 from graphql.validation.validate import ValidationAbortedError
 
+from graphql_schema.cost import COST_CAP, operation_costs
+
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 # Selections a document would have with every spread replaced by its fragment. The token
 # limit already bounds a document without fragments to about 4,000; fragments may repeat
@@ -169,11 +171,21 @@ def _name_of(operation: OperationDefinitionNode) -> str:
     return name if len(name) <= _QUOTED else name[:_QUOTED] + "…"
 
 
-def document_limits(max_depth: int, max_aliases: int) -> type[ValidationRule]:
+def _too_costly(operation: OperationDefinitionNode, cost: int, max_cost: int) -> GraphQLError:
+    amount = f"more than {COST_CAP}" if cost >= COST_CAP else str(cost)
+    message = (
+        f"'{_name_of(operation)}' costs {amount}, over the limit of {max_cost}: "
+        "ask for smaller pages (`first`) or fewer nested fields."
+    )
+    extensions = {"code": QUERY_TOO_COMPLEX, "cost": cost, "maxCost": max_cost}
+    return GraphQLError(message, operation, extensions=extensions)
+
+
+def document_limits(max_depth: int, max_aliases: int, max_cost: int) -> type[ValidationRule]:
     """A rule refusing documents larger than MAX_SELECTIONS expanded or nested deeper than
-    MAX_NESTING (stopping validation), and operations deeper than `max_depth` or holding
-    more than `max_aliases` aliases together. Build it once: validation results are cached
-    by rule class."""
+    MAX_NESTING (stopping validation), and operations deeper than `max_depth`, costing more
+    than `max_cost` (graphql_schema/cost.py) or holding more than `max_aliases` aliases
+    together. Build it once: validation results are cached by rule class."""
 
     class DocumentLimits(ValidationRule):
         def enter_document(self, node: DocumentNode, *_args: object) -> None:
@@ -188,6 +200,9 @@ def document_limits(max_depth: int, max_aliases: int) -> type[ValidationRule]:
                 if measured.depth > max_depth:
                     message = f"'{_name_of(operation)}' exceeds maximum operation depth of"
                     self.report_error(_refusal(f"{message} {max_depth}", operation))
+            for operation, cost in operation_costs(self.context.schema, node):
+                if cost > max_cost:
+                    self.report_error(_too_costly(operation, cost, max_cost))
             if shape.aliases > max_aliases:
                 message = f"{shape.aliases} aliases found. Allowed: {max_aliases}"
                 self.report_error(_refusal(message))

@@ -1,13 +1,14 @@
 """The schema served at /graphql: types, limits, error masking; and its printed form."""
 
 import contextlib
+import functools
 import logging
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, Protocol, cast
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, ValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -24,6 +25,7 @@ from strawberry.types import ExecutionContext
 from app.platform.requestlog import current_request
 from graphql_schema.access.keys import ApiKeyMutation, ApiKeyQuery
 from graphql_schema.access.permissions import GuardRoles
+from graphql_schema.codes import INTERNAL_SERVER_ERROR, CodeErrors
 from graphql_schema.fanout import SharedEventExecution
 from graphql_schema.library.queries import LibraryQuery
 from graphql_schema.library.retrieval import RetrievalQuery
@@ -56,6 +58,7 @@ logger = logging.getLogger(__name__)
 MAX_DEPTH = 10
 MAX_TOKENS = 4_000
 MAX_ALIASES = 15
+MAX_COST = 100_000  # the GRAPHQL_MAX_COST setting's default; GraphiQL's introspection: ~52,000
 # Distinct query texts whose parsed document, and documents whose validation errors, are kept.
 PARSE_CACHE_SIZE = 1_000
 VALIDATION_CACHE_SIZE = 1_000
@@ -68,16 +71,17 @@ def _is_unexpected(error: GraphQLError) -> bool:
 
 
 class MaskUnexpectedErrors(MaskErrors):
-    """Masks bugs as "Unexpected error.", with the request id that finds them in the logs."""
+    """Masks bugs as "Unexpected error." (INTERNAL_SERVER_ERROR), with the request id that
+    finds them in the logs."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=_is_unexpected)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
-        info = current_request.get()
-        if info is not None:
-            masked.extensions = {"requestId": info.id}
+        masked.extensions = {"code": INTERNAL_SERVER_ERROR}
+        if (info := current_request.get()) is not None:
+            masked.extensions["requestId"] = info.id
         return masked
 
 
@@ -95,17 +99,19 @@ class RecordOperation(SchemaExtension):
         info.outcome = "graphql_errors" if errors else "ok"
 
 
-# Built once: validation results are cached by (schema, document, rule classes), so a rule class
-# made afresh for each request would make every request a cache miss.
+# Built once per cost limit: validation results are cached by (schema, document, rule classes),
+# so a rule class made afresh for each request would make every request a cache miss.
 # The rule replaces Strawberry's depth and alias limiters, whose time doubles with every level
 # of fragments spreading fragments (see graphql_schema/limits.py). Introspection fields are
 # not held to the depth limit: GraphiQL's introspection query nests deeper than data queries.
-DOCUMENT_LIMITS = document_limits(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES)
+@functools.cache
+def _document_limits(max_cost: int) -> type[ValidationRule]:
+    return document_limits(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES, max_cost=max_cost)
 
 
-class LimitDocuments(AddValidationRules):
-    def __init__(self) -> None:
-        super().__init__([DOCUMENT_LIMITS])
+def limit_documents(max_cost: int) -> Callable[[], SchemaExtension]:
+    rule = _document_limits(max_cost)
+    return lambda: AddValidationRules([rule])
 
 
 class CacheUse(NamedTuple):
@@ -223,14 +229,15 @@ Mutation = merge_types(
 )
 
 
-def build_schema(introspection: bool = True) -> PersonaSchema:
+def build_schema(introspection: bool = True, max_cost: int = MAX_COST) -> PersonaSchema:
     extensions: list[Callable[[], SchemaExtension]] = [
+        CodeErrors,  # first: it codes what the others leave without a code
         MaskUnexpectedErrors,
         ServeThroughOutage,  # after the masking, so that its refusals are not masked
         RecordOperation,
         CountOperations,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        LimitDocuments,
+        limit_documents(max_cost),
         CachedParsing,
         CachedValidation,
         GuardRoles,  # after CachedValidation: it checks documents that validated

@@ -1,6 +1,7 @@
 """Every GraphQL request is authenticated by an API key before any resolver runs."""
 
 from starlette.datastructures import Headers, QueryParams
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.access.keys import authenticate
@@ -11,6 +12,10 @@ from app.platform.requestlog import current_request
 # /retrieval authenticates itself: Dify's specification has its own error bodies; /metrics
 # lets loopback scrapers in without a key (app/server/metrics_endpoint.py).
 OPEN_PATHS = ("/healthz", "/readyz", "/retrieval", "/metrics")
+UNAUTHENTICATED = "UNAUTHENTICATED"
+NOT_FOUND = "NOT_FOUND"
+# Not quoting the path: it is the client's text, and may hold what belongs in no answer.
+NOT_SERVED = "Nothing is served at this path; GraphQL is served at /graphql."
 
 
 async def principal_from(authorization: object) -> Principal | None:
@@ -41,6 +46,11 @@ class AuthenticationMiddleware:
         if scope["type"] != "http" or self._is_open(scope):
             await self.app(scope, receive, send)
             return
+        if not _is_served(scope):
+            # Before the key: whether a path exists is no secret, and a 401 would send the
+            # client looking for a key problem it does not have.
+            await send_error(send, 404, NOT_SERVED, NOT_FOUND)
+            return
         principal = await principal_from(Headers(scope=scope).get("authorization"))
         if principal is None:
             await _unauthorized(send)
@@ -57,6 +67,16 @@ class AuthenticationMiddleware:
         return _is_playground_page(scope, Headers(scope=scope))
 
 
+def _is_served(scope: Scope) -> bool:
+    """Whether a route of the app takes this path (with any method: a wrong one is 405)."""
+    app = scope.get("app")
+    routes = getattr(getattr(app, "router", None), "routes", None)
+    if routes is None:  # not under a Starlette app: nothing to tell paths apart by
+        return True
+    return any(route.matches(scope)[0] is not Match.NONE for route in routes)
+
+
 async def _unauthorized(send: Send) -> None:
     message = "A valid API key is required: send 'Authorization: Bearer <key>'."
-    await send_error(send, 401, message, ((b"www-authenticate", b'Bearer realm="persona-api"'),))
+    challenge = ((b"www-authenticate", b'Bearer realm="persona-api"'),)
+    await send_error(send, 401, message, UNAUTHENTICATED, challenge)

@@ -43,4 +43,5 @@ class BodySizeLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _too_large(self, send: Send) -> None:
-        await send_error(send, 413, f"The request body is larger than {self.max_bytes} bytes.")
+        message = f"The request body is larger than {self.max_bytes} bytes."
+        await send_error(send, 413, message, "BAD_REQUEST")

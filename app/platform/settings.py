@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
     graphql_introspection: bool = True
     graphql_playground: bool = True
+    # The cost (graphql_schema/cost.py) above which a document is refused as QUERY_TOO_COMPLEX.
+    graphql_max_cost: int = Field(default=100_000, ge=100)
     # How long a request waits for a database that does not answer before it gets 503.
     database_timeout_seconds: float = Field(default=1.0, gt=0, le=60)
     # /healthz fails once the database has been unreachable this long, so that an orchestrator

@@ -9,6 +9,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -27,6 +28,7 @@ from app.memory.retention import keep_swept
 from app.personas.documents import PersonaVersion
 from app.platform import metrics
 from app.platform.database import MongoDatabase, connect, is_reachable
+from app.platform.http_errors import starlette_error
 from app.platform.limits import BodySizeLimitMiddleware
 from app.platform.outage import OutageMiddleware
 from app.platform.reachability import DatabaseMonitor
@@ -117,7 +119,9 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "database unreachable"}, status_code=503)
 
-    graphql = GraphQLApp(settings.graphql_introspection, settings.graphql_playground)
+    graphql = GraphQLApp(
+        settings.graphql_introspection, settings.graphql_playground, settings.graphql_max_cost
+    )
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -142,6 +146,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
             Middleware(AuthenticationMiddleware, assets_path=GRAPHIQL_ASSETS_PATH),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
+        exception_handlers={HTTPException: starlette_error},
         lifespan=lifespan,
     )
     app.state.socket_quota = SocketQuota(

@@ -191,9 +191,9 @@ async def test_a_body_over_the_limit_with_a_content_length_is_413(
     assert response.request.headers["content-length"] == str(settings.max_body_bytes + 1)
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {
-        "errors": [{"message": f"The request body is larger than {settings.max_body_bytes} bytes."}]
-    }
+    message = f"The request body is larger than {settings.max_body_bytes} bytes."
+    extensions = {"code": "BAD_REQUEST", "requestId": response.headers["x-request-id"]}
+    assert response.json() == {"errors": [{"message": message, "extensions": extensions}]}
     assert await _stored_personas(database) == 0
 
 

@@ -37,12 +37,15 @@ async def test_an_unexpected_error_is_masked_with_the_request_id(
     assert error["message"] == "Unexpected error."
     request_id = response.headers["x-request-id"]
     assert len(request_id) >= 16
-    assert error["extensions"] == {"requestId": request_id}
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
     assert "not-an-object" not in response.text
 
     again = await api.http.post("/graphql", json={"query": PERSONAS})
     assert again.headers["x-request-id"] != request_id
-    assert again.json()["errors"][0]["extensions"] == {"requestId": again.headers["x-request-id"]}
+    assert again.json()["errors"][0]["extensions"] == {
+        "code": "INTERNAL_SERVER_ERROR",
+        "requestId": again.headers["x-request-id"],
+    }
 
 
 async def test_a_masked_error_carries_the_clients_request_id(
@@ -53,7 +56,10 @@ async def test_a_masked_error_carries_the_clients_request_id(
         "/graphql", json={"query": PERSONAS}, headers={"X-Request-ID": "trace-42.a_b"}
     )
     assert response.headers["x-request-id"] == "trace-42.a_b"
-    assert response.json()["errors"][0]["extensions"] == {"requestId": "trace-42.a_b"}
+    assert response.json()["errors"][0]["extensions"] == {
+        "code": "INTERNAL_SERVER_ERROR",
+        "requestId": "trace-42.a_b",
+    }
 
 
 @pytest.mark.parametrize(

@@ -120,4 +120,7 @@ async def test_unexpected_resolver_error_is_masked(
         assert leak not in text, leak
     assert set(body["errors"][0]) <= {"message", "locations", "path", "extensions"}
     # The request id in the error is the one in the response header, and in the server's log.
-    assert body["errors"][0]["extensions"] == {"requestId": response.headers["x-request-id"]}
+    assert body["errors"][0]["extensions"] == {
+        "code": "INTERNAL_SERVER_ERROR",
+        "requestId": response.headers["x-request-id"],
+    }
