@@ -108,6 +108,42 @@ def next_state(current: Deployment | None, **changes: Any) -> DeploymentState:
     return current.state().model_copy(update={**changes, "serial": current.serial + 1})
 
 
+def serving(
+    persona: Persona,
+    environment: str,
+    current: Deployment | None,
+    served: Production,
+    kind: ChangeKind,
+    by: str,
+    note: str | None,
+    at: datetime,
+    version: PersonaVersion | None = None,
+) -> Change:
+    """The change after which `environment` serves `served` to everyone (a rollout ends);
+    `version` when the change makes it."""
+    after = next_state(
+        current,
+        version=served.version,
+        deployed_at=at,
+        deployed_by=by,
+        note=note,
+        replaced=current.version if current is not None else None,
+        rollout=None,
+    )
+    return Change(
+        persona=persona,
+        environment=environment,
+        current=current,
+        after=after,
+        kind=kind,
+        by=by,
+        note=note,
+        version=version,
+        production=served if environment == PRODUCTION else None,
+        at=at,
+    )
+
+
 async def commit(change: Change) -> tuple[Persona, Deployment, DeploymentChange]:
     """Write `change` whole or nothing of it (Lost); the persona, deployment and record as
     stored."""

@@ -20,9 +20,9 @@ from app.release.deployments import (
     Lost,
     commit,
     find_deployment,
-    next_state,
+    serving,
 )
-from app.release.documents import PRODUCTION, ChangeKind, Deployment
+from app.release.documents import ChangeKind, Deployment
 from app.release.environments import require_environment
 from app.release.events import notify_local_change
 from app.release.livecache import learn_here
@@ -79,24 +79,14 @@ async def deploy_persona_version(
         )
     if current is not None and current.version == version:
         return target.persona, current
-    now = utcnow()
-    after = next_state(
+    change = serving(
+        target.persona,
+        environment,
         current,
-        version=version,
-        deployed_at=now,
-        deployed_by=actor.name,
-        note=note,
-        replaced=current.version if current is not None else None,
-    )
-    change = Change(
-        persona=target.persona,
-        environment=environment,
-        current=current,
-        after=after,
-        kind=ChangeKind.DEPLOYED,
-        by=actor.name,
-        note=note,
-        production=found.as_production() if environment == PRODUCTION else None,
-        at=now,
+        found.as_production(),
+        ChangeKind.DEPLOYED,
+        actor.name,
+        note,
+        utcnow(),
     )
     return await land(change)

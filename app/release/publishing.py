@@ -33,8 +33,8 @@ from app.release.deployments import (
     Lost,
     commit,
     find_deployment,
-    next_state,
     served_version,
+    serving,
 )
 from app.release.documents import PRODUCTION, ChangeKind, Deployment
 from app.release.environments import require_environment
@@ -167,26 +167,16 @@ def _publishing(
     environment: str,
     kind: ChangeKind,
 ) -> Change:
-    after = next_state(
+    return serving(
+        persona,
+        environment,
         current,
-        version=version.version,
-        deployed_at=version.published_at,
-        deployed_by=version.published_by,
-        note=version.note,
-        replaced=current.version if current is not None else None,
-        rollout=None,
-    )
-    return Change(
-        persona=persona,
-        environment=environment,
-        current=current,
-        after=after,
-        kind=kind,
-        by=version.published_by,
-        note=version.note,
-        version=version,
-        production=version.as_production() if environment == PRODUCTION else None,
-        at=version.published_at,
+        version.as_production(),
+        kind,
+        version.published_by,
+        version.note,
+        version.published_at,
+        version,
     )
 
 

@@ -13,8 +13,8 @@ from app.personas.store import refuse
 from app.personas.validation import check_note
 from app.platform.clock import utcnow
 from app.platform.errors import Problem
-from app.release.deployments import Change, DeploymentConflict, next_state
-from app.release.documents import PRODUCTION, ChangeKind, Deployment, Rollout
+from app.release.deployments import Change, DeploymentConflict, next_state, serving
+from app.release.documents import ChangeKind, Deployment, Rollout
 from app.release.promotion import Target, land, read_target
 
 
@@ -101,25 +101,15 @@ async def complete_rollout(
     candidate = await get_version(persona_id, rollout.version)
     if candidate is None:  # versions are never deleted while the persona lives
         raise VersionNotFound(rollout.version)
-    now = utcnow()
-    change = Change(
-        persona=target.persona,
-        environment=environment,
-        current=current,
-        after=next_state(
-            current,
-            version=rollout.version,
-            deployed_at=now,
-            deployed_by=actor.name,
-            note=rollout.note,
-            replaced=current.version,
-            rollout=None,
-        ),
-        kind=ChangeKind.ROLLOUT_COMPLETED,
-        by=actor.name,
-        note=rollout.note,
-        production=candidate.as_production() if environment == PRODUCTION else None,
-        at=now,
+    change = serving(
+        target.persona,
+        environment,
+        current,
+        candidate.as_production(),
+        ChangeKind.ROLLOUT_COMPLETED,
+        actor.name,
+        rollout.note,
+        utcnow(),
     )
     return await land(change)
 
