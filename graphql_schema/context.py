@@ -1,7 +1,8 @@
 """What every resolver may see of the request it serves."""
 
+import functools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
@@ -28,12 +29,6 @@ from app.release.documents import Deployment
 from app.release.events import EventHub
 from app.release.livecache import ServedCache
 
-
-def _version_loader() -> DataLoader[VersionWindow, list[PersonaVersion]]:
-    # One query for the versions of every persona a response lists, not one per persona.
-    return DataLoader(load_fn=versions_in, cache=False)
-
-
 LibraryKey = tuple[PydanticObjectId, PydanticObjectId]  # (workspace, tool or knowledge base)
 D = TypeVar("D")
 Fetch = Callable[[PydanticObjectId, list[PydanticObjectId]], Awaitable[dict[PydanticObjectId, D]]]
@@ -54,12 +49,6 @@ def _library_loader(fetch: Fetch[D]) -> DataLoader[LibraryKey, D | None]:
     return DataLoader(load_fn=load, cache=False)
 
 
-def _text_loader() -> DataLoader[str, str | None]:
-    # One query for the texts of every source a response shows. Texts never change, but a
-    # websocket's context lives long: nothing is kept past the batch.
-    return DataLoader(load_fn=source_texts, cache=False)
-
-
 @dataclass
 class Context:
     request: Request | WebSocket | None
@@ -74,26 +63,38 @@ class Context:
     productions: ServedCache | None = None
     # Set by a resolver that answered from memory while news could not reach it (an outage).
     stale_since: datetime | None = None
-    versions: DataLoader[VersionWindow, list[PersonaVersion]] = field(
-        default_factory=_version_loader
-    )
-    tools: DataLoader[LibraryKey, Tool | None] = field(
-        default_factory=lambda: _library_loader(get_tools)
-    )
-    knowledge_bases: DataLoader[LibraryKey, KnowledgeBase | None] = field(
-        default_factory=lambda: _library_loader(get_knowledge_bases)
-    )
-    texts: DataLoader[str, str | None] = field(default_factory=_text_loader)
-    # One query for the deployments of every persona a response shows, and one for the
-    # versions they serve; uncached, as the versions loader.
-    deployments: DataLoader[PersonaKey, list[Deployment]] = field(
-        default_factory=lambda: DataLoader(load_fn=deployments_in, cache=False)
-    )
-    numbered_versions: DataLoader[VersionKey, PersonaVersion | None] = field(
-        default_factory=lambda: DataLoader(load_fn=versions_numbered, cache=False)
-    )
     # The app's, with its settings' address policy; None: the strict default.
     page_fetcher: PageFetcher | None = None
+
+    # The loaders are made on first use: most requests need none of them.
+    @functools.cached_property
+    def versions(self) -> DataLoader[VersionWindow, list[PersonaVersion]]:
+        # One query for the versions of every persona a response lists, not one per persona.
+        return DataLoader(load_fn=versions_in, cache=False)
+
+    @functools.cached_property
+    def tools(self) -> DataLoader[LibraryKey, Tool | None]:
+        return _library_loader(get_tools)
+
+    @functools.cached_property
+    def knowledge_bases(self) -> DataLoader[LibraryKey, KnowledgeBase | None]:
+        return _library_loader(get_knowledge_bases)
+
+    @functools.cached_property
+    def texts(self) -> DataLoader[str, str | None]:
+        # One query for the texts of every source a response shows. Texts never change, but a
+        # websocket's context lives long: nothing is kept past the batch.
+        return DataLoader(load_fn=source_texts, cache=False)
+
+    # One query for the deployments of every persona a response shows, and one for the
+    # versions they serve; uncached, as the versions loader.
+    @functools.cached_property
+    def deployments(self) -> DataLoader[PersonaKey, list[Deployment]]:
+        return DataLoader(load_fn=deployments_in, cache=False)
+
+    @functools.cached_property
+    def numbered_versions(self) -> DataLoader[VersionKey, PersonaVersion | None]:
+        return DataLoader(load_fn=versions_numbered, cache=False)
 
     @property
     def actor(self) -> Principal:

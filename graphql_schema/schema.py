@@ -18,6 +18,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -27,6 +28,7 @@ from graphql_schema.access.keys import ApiKeyMutation, ApiKeyQuery
 from graphql_schema.access.permissions import GuardRoles
 from graphql_schema.codes import INTERNAL_SERVER_ERROR, CodeErrors
 from graphql_schema.fanout import SharedEventExecution
+from graphql_schema.hooks import HookRunner
 from graphql_schema.library.queries import LibraryQuery
 from graphql_schema.library.retrieval import RetrievalQuery
 from graphql_schema.library.types import LanguageModel, Voice
@@ -76,6 +78,12 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=_is_unexpected)
+
+    def _process_result(self, result: object) -> None:
+        # As MaskErrors's, without its isinstance check against a runtime Protocol, which
+        # costs more than the rest of this extension on a response without errors.
+        if errors := getattr(result, "errors", None):
+            cast(Any, result).errors = self._process_errors(errors)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
@@ -177,6 +185,11 @@ class CachedValidation(ValidationCache):
 
 
 class PersonaSchema(strawberry.Schema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return HookRunner(execution_context, extensions)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:

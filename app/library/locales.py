@@ -1,5 +1,6 @@
 """BCP 47 locale tags: validation and canonical form, through langcodes."""
 
+import functools
 import re
 
 import langcodes
@@ -17,6 +18,9 @@ class InvalidLocale(ValueError):
     """The text is not a well-formed, known BCP 47 language tag."""
 
 
+# langcodes takes tens of microseconds a tag, and every call start names one: the few tags in
+# use are remembered (what raises is not kept, so a bad tag costs what it did).
+@functools.lru_cache(maxsize=1024)
 def canonical_locale(tag: str) -> str:
     """The canonical spelling of a BCP 47 tag ("en-us" -> "en-US"); raises InvalidLocale."""
     if len(tag) > MAX_LOCALE:

@@ -3,7 +3,6 @@
 import json
 import logging
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -11,24 +10,14 @@ import pytest
 from app.platform import logs
 from app.platform.settings import SettingsError, load_settings
 from tests.support.client import GraphQLClient
+from tests.support.logs import written
 
 SPA_ORIGIN = "https://spa.example.com"  # the origin tests/conftest.py's settings allow
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
-@pytest.fixture
-def root_logger_restored() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    try:
-        yield
-    finally:
-        root.handlers[:] = handlers
-        root.setLevel(level)
-
-
 def _logged(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
-    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    return [json.loads(line) for line in written(capsys).splitlines()]
 
 
 def test_the_time_is_iso_8601_in_utc_with_milliseconds(

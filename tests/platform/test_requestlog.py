@@ -12,6 +12,7 @@ from app.platform import logs
 from app.platform.database import MongoDatabase
 from app.platform.settings import Settings
 from tests.support.client import CREATE, GraphQLClient, store_malformed_persona, voice_input
+from tests.support.logs import written
 
 REQUESTS = "app.requests"
 FIELDS = ("request_id", "kind", "method", "path", "status", "workspace", "operation", "outcome")
@@ -294,18 +295,6 @@ async def test_no_log_holds_the_api_key(
 # --- JSON lines ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def root_logger_restored() -> Iterator[None]:
-    """Puts back the root logger's handlers and level that app.logs.configure() replaces."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    try:
-        yield
-    finally:
-        root.handlers[:] = handlers
-        root.setLevel(level)
-
-
 def _json_lines(text: str) -> list[dict[str, Any]]:
     lines = text.splitlines()
     assert lines, "nothing was logged"
@@ -330,7 +319,7 @@ async def test_configured_logs_are_one_json_object_per_line(
     except ValueError:
         logger.exception("it failed")
 
-    entries = _json_lines(capsys.readouterr().out)
+    entries = _json_lines(written(capsys))
     assert len(entries) == 3
     plain, extra, failure = entries
     assert plain["message"] == "plain message"
@@ -354,14 +343,14 @@ async def test_configured_request_logs_are_json_with_the_request_id(
 ) -> None:
     logs.configure()
     await store_malformed_persona(database, api.principal)
-    capsys.readouterr()
+    written(capsys)
     response = await api.http.post(
         "/graphql", json={"query": "query Broken { personas { edges { node { id } } } }"}
     )
     assert response.json()["errors"][0]["message"] == "Unexpected error."
     request_id = response.headers["x-request-id"]
 
-    entries = _json_lines(capsys.readouterr().out)
+    entries = _json_lines(written(capsys))
     requests = [e for e in entries if e["logger"] == REQUESTS]
     assert len(requests) == 1
     line = requests[0]
