@@ -8,6 +8,7 @@ from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
+from app.platform import requestlog
 from app.platform.requestlog import RequestIdFilter
 
 
@@ -41,8 +42,11 @@ class _JsonLines(JsonFormatter):
         return f"{self._stamp}{int(fraction * 1000):03d}Z"
 
 
-# How long an INFO line may wait to be written with others; WARNING and above never wait.
+# How long a request's INFO line may wait to be written with others. Every other line is
+# written at once, with whatever waits: a process that ends by a re-raised signal (uvicorn's
+# workers do) then loses nothing it logged about starting or stopping.
 FLUSH_SECONDS = 0.1
+BATCHED = requestlog.logger.name
 _BATCH = 256  # lines written together at most
 
 
@@ -53,7 +57,7 @@ class BatchedLines(logging.StreamHandler[TextIO]):
     def __init__(self, stream: TextIO) -> None:
         super().__init__(stream)
         self._waiting: list[str] = []
-        self._closed = threading.Event()
+        self._stopped = threading.Event()
         threading.Thread(target=self._keep_flushed, name="log-lines", daemon=True).start()
 
     def emit(self, record: logging.LogRecord) -> None:  # called with the handler's lock held
@@ -62,7 +66,7 @@ class BatchedLines(logging.StreamHandler[TextIO]):
         except Exception:
             self.handleError(record)
             return
-        if record.levelno >= logging.WARNING or len(self._waiting) >= _BATCH:
+        if record.name != BATCHED or record.levelno > logging.INFO or len(self._waiting) >= _BATCH:
             self._write()
 
     def flush(self) -> None:
@@ -73,8 +77,9 @@ class BatchedLines(logging.StreamHandler[TextIO]):
             self.release()
 
     def close(self) -> None:
-        self._closed.set()
-        super().close()  # flushes what waits
+        self._stopped.set()
+        self.flush()
+        super().close()
 
     def _write(self) -> None:
         if not self._waiting:
@@ -88,7 +93,7 @@ class BatchedLines(logging.StreamHandler[TextIO]):
             pass  # a closed or broken stdout: nothing better to do with a log line
 
     def _keep_flushed(self) -> None:
-        while not self._closed.wait(FLUSH_SECONDS):
+        while not self._stopped.wait(FLUSH_SECONDS):
             self.flush()
 
 

@@ -1,8 +1,10 @@
 """Logs a collector can read: UTC ISO 8601 times, LOG_LEVEL, and request ids a browser sees."""
 
+import io
 import json
 import logging
 import re
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -70,3 +72,47 @@ async def test_a_browser_may_send_and_read_the_request_id(api: GraphQLClient) ->
     )
     assert answered.headers["x-request-id"] == "spa-42"
     assert "x-request-id" in answered.headers["access-control-expose-headers"].lower()
+
+
+def _line(name: str, message: str) -> logging.LogRecord:
+    return logging.makeLogRecord({"name": name, "msg": message, "levelno": logging.INFO})
+
+
+def _batched(stream: io.StringIO) -> logs.BatchedLines:
+    handler = logs.BatchedLines(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    return handler
+
+
+def test_request_lines_wait_for_the_next_other_line_and_keep_their_order() -> None:
+    stream = io.StringIO()
+    handler = _batched(stream)
+    try:
+        for n in range(3):
+            handler.handle(_line(logs.BATCHED, f"request {n}"))
+        handler.handle(_line("uvicorn.error", "Shutting down"))
+        assert stream.getvalue().splitlines() == [
+            "app.requests request 0",
+            "app.requests request 1",
+            "app.requests request 2",
+            "uvicorn.error Shutting down",
+        ]
+    finally:
+        handler.close()
+
+
+def test_a_request_line_alone_is_written_soon_and_at_close() -> None:
+    stream, closing = io.StringIO(), io.StringIO()
+    handler, closed = _batched(stream), _batched(closing)
+    record = _line(logs.BATCHED, "request")
+    handler.handle(record)
+    closed.handle(record)
+    closed.close()
+    assert closing.getvalue() == "app.requests request\n"
+    try:
+        deadline = time.monotonic() + 10
+        while not stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stream.getvalue() == "app.requests request\n"
+    finally:
+        handler.close()
