@@ -16,6 +16,10 @@ from app.platform.text import Path
 
 # Distinct template texts kept compiled: each persona version has at most a few dozen.
 TEMPLATE_CACHE_SIZE = 2_048
+# Renders kept, keyed by the template and the values it reads, when those are plain: the same
+# prompt for every call of a persona costs a lookup. Few, since a prompt may be 32,000 characters.
+RENDER_CACHE_SIZE = 256
+_PLAIN = (str, int, float, bool, type(None))
 # Quoted from the library's message, which may quote the template: no more than this.
 MAX_QUOTE = 100
 
@@ -92,9 +96,41 @@ def used_variables(text: str) -> set[str]:
         return set()
 
 
+@lru_cache(maxsize=TEMPLATE_CACHE_SIZE)
+def _reads(text: str) -> frozenset[str] | None:
+    """The names a template's render depends on; None if it may depend on more (the date
+    filter reads the clock for "now"), or if it does not parse."""
+    try:
+        template = compiled(text)
+        if "date" in template.filter_names(include_partials=False):
+            return None
+        return frozenset(template.global_variables(include_partials=False))
+    except LiquidError:
+        return None
+
+
+Read = tuple[tuple[str, type, object], ...]
+
+
+def _memo_key(text: str, values: Mapping[str, object]) -> Read | None:
+    reads = _reads(text)
+    if reads is None:
+        return None
+    # The type too: True == 1 == 1.0 as keys, but they render "true", "1" and "1.0".
+    read = tuple(sorted((n, type(values[n]), values[n]) for n in reads if n in values))
+    return read if all(isinstance(value, _PLAIN) for *_, value in read) else None
+
+
+@lru_cache(maxsize=RENDER_CACHE_SIZE)
+def _rendered(text: str, read: Read) -> str:
+    return compiled(text).render(**{name: value for name, _, value in read})
+
+
 def render(text: str, values: Mapping[str, object]) -> str:
     """The template filled in; RenderFailed says why it cannot be, without quoting it."""
     try:
+        if (read := _memo_key(text, values)) is not None:
+            return _rendered(text, read)
         return compiled(text).render(**values)
     except LiquidError as error:
         raise RenderFailed(_described(error)) from None
