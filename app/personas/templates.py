@@ -101,12 +101,11 @@ def _reads(text: str) -> frozenset[str] | None:
     """The names a template's render depends on; None if it may depend on more (the date
     filter reads the clock for "now"), or if it does not parse."""
     try:
-        template = compiled(text)
-        if "date" in template.filter_names(include_partials=False):
+        if "date" in compiled(text).filter_names(include_partials=False):
             return None
-        return frozenset(template.global_variables(include_partials=False))
     except LiquidError:
         return None
+    return frozenset(used_variables(text))
 
 
 Read = tuple[tuple[str, type, object], ...]
