@@ -78,6 +78,8 @@ class ServedCache:
         """
         key = (persona_id, environment)
         entry = self._entries.get(key)
+        if entry is not None and entry.served is None and entry.workspace_id != workspace_id:
+            entry = None  # "not in that workspace" says nothing of this one
         stale_since, down_since = self.stale_since, self.down_since()
         if entry is not None and (stale_since is None or down_since is not None):
             self.hits += 1

@@ -9,7 +9,11 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from app.access.keys import workspace_named
 from app.platform.embedded import EmbeddedDatabase
+from app.release.documents import PRODUCTION
+from app.release.livecache import ServedCache
+from graphql_schema.ids import decode_object_id
 from tests.conftest import ClientFactory, CommandLog
 from tests.support.client import (
     CREATE,
@@ -84,6 +88,25 @@ async def test_another_workspace_never_reads_a_cached_persona(
     assert await _live(served, persona["id"]) is not None
     stranger = await client_for(workspace="globex")
     assert await _live(stranger, persona["id"]) is None
+
+
+async def test_a_stranger_asking_first_hides_nothing_from_the_owner(
+    api: GraphQLClient,
+) -> None:
+    persona = await _published(api)
+    object_id = decode_object_id(persona["id"], "Persona")
+    assert object_id is not None
+    owner, stranger = await workspace_named("acme"), await workspace_named("globex")
+    assert owner.id is not None
+    assert stranger.id is not None
+    # A process that heard nothing of this persona yet, as one started after its publish.
+    cache = ServedCache()
+    assert (await cache.read(stranger.id, object_id, PRODUCTION))[0] is None
+    served, _ = await cache.read(owner.id, object_id, PRODUCTION)
+    assert served is not None
+    assert served.baseline is not None
+    assert served.baseline.version == 1
+    assert (await cache.read(stranger.id, object_id, PRODUCTION))[0] is None
 
 
 async def _live_at(server: Server, persona_id: str) -> dict[str, Any] | None:
