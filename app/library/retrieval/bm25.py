@@ -31,6 +31,9 @@ B = 0.75
 DECIMALS = 6
 # What a Python dict entry and a small str cost beyond their characters, roughly.
 _ENTRY_BYTES = 120
+_FLOAT_BYTES = 24
+# Above zero: a chunk sharing no word with the query is no hit, however few the hits.
+_SMALLEST = np.nextafter(np.float32(0), np.float32(1))
 
 
 def _distinct(words: Iterable[str]) -> list[str]:
@@ -54,6 +57,11 @@ class Bm25Index:
             # Column lengths of the word-by-chunk matrix: in how many chunks each word occurs.
             self._document_frequency = np.diff(engine.scores["indptr"])
             self._engine = engine
+        chunks = len(self._passages)
+        self._idf = [
+            math.log(1 + (chunks - frequency + 0.5) / (frequency + 0.5))
+            for frequency in self._document_frequency.tolist()
+        ]
         self.size_bytes = self._estimate()
 
     def _estimate(self) -> int:
@@ -61,19 +69,13 @@ class Bm25Index:
         if self._engine is not None:
             size += sum(array.nbytes for array in self._arrays())
             size += sum(sys.getsizeof(word) + _ENTRY_BYTES for word in self._engine.vocab_dict)
+            size += sys.getsizeof(self._idf) + _FLOAT_BYTES * len(self._idf)
         return size
 
     def _arrays(self) -> list[np.ndarray]:
         assert self._engine is not None
         scores = self._engine.scores
         return [scores["data"], scores["indices"], scores["indptr"], self._document_frequency]
-
-    def _idf(self, frequency: int) -> float:
-        chunks = len(self._passages)
-        return math.log(1 + (chunks - frequency + 0.5) / (frequency + 0.5))
-
-    def _frequency(self, word_id: int) -> int:
-        return int(self._document_frequency[word_id])
 
     def search(self, query: str, top_k: int) -> list[Hit]:
         engine = self._engine
@@ -84,13 +86,18 @@ class Bm25Index:
         known = [vocabulary[word] for word in words if word in vocabulary]
         if not known:
             return []
-        best = (K1 + 1) * sum(self._idf(self._frequency(i)) for i in known)
-        scores = engine.get_scores_from_ids(known).astype(np.float64) / best
-        matching = np.flatnonzero(scores > 0)
-        # Best first; equal scores in chunk order, so that ties always come out the same.
-        order = matching[np.lexsort((matching, -scores[matching]))][:top_k]
+        best = (K1 + 1) * sum(self._idf[i] for i in known)
+        raw = engine.get_scores_from_ids(known)
+        # The top_k best by (score, then chunk order): a partition finds the k-th best score,
+        # and only chunks scoring at least that are sorted.
+        if top_k < len(raw):
+            floor = np.partition(raw, len(raw) - top_k)[len(raw) - top_k]
+            candidates = np.flatnonzero(raw >= max(floor, _SMALLEST))
+        else:
+            candidates = np.flatnonzero(raw > 0)
+        order = candidates[np.lexsort((candidates, -raw[candidates]))][:top_k]
         return [
-            Hit(self._passages[position], round(float(scores[position]), DECIMALS))
+            Hit(self._passages[position], round(float(raw[position]) / best, DECIMALS))
             for position in order
         ]
 
