@@ -21,6 +21,13 @@ async def find_persona(
     return Persona.model_validate(found) if found else None
 
 
+async def persona_exists(workspace_id: PydanticObjectId, persona_id: PydanticObjectId) -> bool:
+    found = await Persona.get_pymongo_collection().find_one(
+        {"workspace_id": workspace_id, "_id": persona_id}, {"_id": 1}
+    )
+    return found is not None
+
+
 async def get_version(persona_id: PydanticObjectId, version: int) -> PersonaVersion | None:
     found = await PersonaVersion.get_pymongo_collection().find_one(
         {"persona_id": persona_id, "version": version}

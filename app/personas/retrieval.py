@@ -1,89 +1,61 @@
-"""Retrieval, role-checked: retrieveKnowledge over the knowledge bases a published version
-pinned, and searchKnowledgeBase (and POST /retrieval) over a base as it is now.
+"""What retrieval reads of personas and knowledge bases, role-checked where it answers:
+the knowledge bases a published version attached, and searchKnowledgeBase (and POST
+/retrieval) over a base as it is now.
 
-A version is searched exactly as it was published: over the copies of its knowledge bases
-it keeps (KnowledgeBaseAttachment.definition), whose texts the text store never rewrites
-or deletes, so editing, refreshing or deleting a base later changes nothing found here.
-
-A version never changes, so what it attached is kept per process after its first read;
-each call still asks the database whether the persona is there, in the caller's
-workspace (a deleted persona's versions are gone with it), which is one indexed read of
-an `_id`.
+A version never changes, so what it attached is kept per process after its first read,
+worked out for searching; whether its persona is still there is the caller's to ask
+(app.release.retrieval).
 """
 
-import asyncio
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from beanie import PydanticObjectId
 
 from app.access.permissions import Operation, require
 from app.access.principal import Principal
 from app.library.catalog import Channel
-from app.library.errors import NotFound
 from app.library.retrieval import search
 from app.library.retrieval.limits import DEFAULT_TOP_K
-from app.library.retrieval.search import KnowledgePassage, check, search_definitions
-from app.personas.documents import KnowledgeBaseAttachment, Persona
+from app.library.retrieval.search import KnowledgePassage, Searchable, searchable
 from app.personas.reads import get_version
 
-# Versions whose attachments are kept: each is a few hundred bytes per source.
-MAX_VERSIONS = 1_000
-VersionKey = tuple[PydanticObjectId, int]
-_attached: OrderedDict[VersionKey, list[KnowledgeBaseAttachment]] = OrderedDict()
+
+@dataclass(frozen=True)
+class ChannelKnowledge:
+    """What a version attached to one channel, worked out for searching."""
+
+    searched: Searchable | None  # None: no source there has a text
+    top_k: int  # the largest topK of those attachments, the default; 0 when there are none
 
 
-async def _persona_is_there(workspace_id: PydanticObjectId, persona_id: PydanticObjectId) -> bool:
-    found = await Persona.get_pymongo_collection().find_one(
-        {"workspace_id": workspace_id, "_id": persona_id}, {"_id": 1}
-    )
-    return found is not None
+# What is kept per (persona, version, channel): a few hundred bytes per source.
+MAX_KEPT = 1_000
+_Key = tuple[PydanticObjectId, int, Channel]
+_kept: OrderedDict[_Key, ChannelKnowledge] = OrderedDict()
 
 
-async def _version_attachments(
-    persona_id: PydanticObjectId, version: int
-) -> list[KnowledgeBaseAttachment] | None:
-    key = (persona_id, version)
-    kept = _attached.get(key)
+async def channel_knowledge(
+    persona_id: PydanticObjectId, version: int, channel: Channel
+) -> ChannelKnowledge | None:
+    """The knowledge bases `version` attached to `channel`, as it pinned them; None: no such
+    version."""
+    key = (persona_id, version, channel)
+    kept = _kept.get(key)
     if kept is not None:
-        _attached.move_to_end(key)
+        _kept.move_to_end(key)
         return kept
     published = await get_version(persona_id, version)
     if published is None:
         return None
-    attachments = _attached[key] = published.snapshot.knowledge_bases
-    if len(_attached) > MAX_VERSIONS:
-        _attached.popitem(last=False)
-    return attachments
-
-
-async def retrieve_knowledge(
-    actor: Principal,
-    persona_id: PydanticObjectId,
-    version: int,
-    channel: Channel,
-    query: str,
-    top_k: int | None = None,
-    min_score: float = 0.0,
-) -> list[KnowledgePassage]:
-    """At most `top_k` passages (by default the largest topK of the bases attached to
-    `channel`), best first; a persona or version of another workspace is NotFound."""
-    require(actor, Operation.RETRIEVE_KNOWLEDGE)
-    check(query, DEFAULT_TOP_K if top_k is None else top_k, min_score)
-    there, attachments = await asyncio.gather(
-        _persona_is_there(actor.workspace_id, persona_id),
-        _version_attachments(persona_id, version),
-    )
-    if not there:
-        raise NotFound("Persona", ("personaId",))
-    if attachments is None:
-        raise NotFound("Version", ("version",))
-    attached = [a for a in attachments if channel in a.channels]
+    attached = [a for a in published.snapshot.knowledge_bases if channel in a.channels]
     definitions = [a.definition for a in attached if a.definition is not None]
-    if not definitions:
-        return []
-    if top_k is None:
-        top_k = max(a.top_k for a in attached)
-    return await search_definitions(definitions, query, top_k, min_score)
+    _kept[key] = kept = ChannelKnowledge(
+        searchable(definitions), max((a.top_k for a in attached), default=0)
+    )
+    if len(_kept) > MAX_KEPT:
+        _kept.popitem(last=False)
+    return kept
 
 
 async def search_knowledge_base(

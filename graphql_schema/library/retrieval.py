@@ -14,6 +14,7 @@ from app.library.retrieval import search
 from app.library.retrieval.limits import DEFAULT_TOP_K
 from app.personas import retrieval
 from app.platform.errors import DomainError, InvalidInput
+from app.release.retrieval import retrieve_knowledge
 from graphql_schema import ids
 from graphql_schema.arguments import bad_user_input
 from graphql_schema.context import Info
@@ -88,8 +89,15 @@ class RetrievalQuery:
         _bounded(query, DEFAULT_TOP_K if top_k is None else top_k, score)
         try:
             object_id = _object_id(persona_id, "Persona", Operation.RETRIEVE_KNOWLEDGE, info)
-            found = await retrieval.retrieve_knowledge(
-                info.context.actor, object_id, version, channel, query, top_k, score
+            found = await retrieve_knowledge(
+                info.context.actor,
+                object_id,
+                version,
+                channel,
+                query,
+                top_k,
+                score,
+                info.context.productions,
             )
         except DomainError as error:
             raise field_error(error) from None

@@ -2,7 +2,8 @@
 
 Sources are searched together, in one index, so that scores compare across the knowledge
 bases of one request. A URL source never fetched has no text and yields no passages.
-Callers check roles (app.personas.retrieval); this module knows workspaces, not who asks.
+Callers check roles (app.personas.retrieval, app.release.retrieval); this module knows
+workspaces, not who asks.
 """
 
 from dataclasses import dataclass
@@ -35,27 +36,68 @@ def check(query: str, top_k: int, min_score: float) -> None:
         raise InvalidInput(problems)
 
 
-def _searched(
-    definitions: list[KnowledgeBaseDefinition],
-) -> dict[str, tuple[PydanticObjectId, KnowledgeSource, str]]:
-    """By source id: its base, the source and the hash of its text; textless ones left out."""
-    found: dict[str, tuple[PydanticObjectId, KnowledgeSource, str]] = {}
+@dataclass(frozen=True)
+class _Source:
+    knowledge_base_id: PydanticObjectId
+    source: KnowledgeSource
+
+
+@dataclass(frozen=True)
+class Searchable:
+    """Knowledge bases worked out for searching: a pinned version's are worked out once."""
+
+    key: Key  # what their index holds: sorted (source id, text hash)
+    sources: dict[str, _Source]  # by source id; textless ones left out
+
+
+def searchable(definitions: list[KnowledgeBaseDefinition]) -> Searchable | None:
+    """None when no source of these bases has a text."""
+    sources: dict[str, _Source] = {}
+    hashes: dict[str, str] = {}
     for definition in definitions:
         for source in definition.sources:
             text_hash = source.stored_text_hash
-            if text_hash is not None:
-                found.setdefault(source.id, (definition.knowledge_base_id, source, text_hash))
-    return found
+            if text_hash is not None and source.id not in sources:
+                sources[source.id] = _Source(definition.knowledge_base_id, source)
+                hashes[source.id] = text_hash
+    if not sources:
+        return None
+    return Searchable(tuple(sorted(hashes.items())), sources)
 
 
-async def _load(key: Key, titles: dict[str, str]) -> list[SourceText]:
-    texts = await store.get_texts([text_hash for _, text_hash in key])
+async def _load(searched: Searchable) -> list[SourceText]:
+    texts = await store.get_texts([text_hash for _, text_hash in searched.key])
     # A hash the store lacks cannot be: sources are written after their texts.
     return [
-        SourceText(source_id, text_hash, texts[text_hash], titles[source_id])
-        for source_id, text_hash in key
+        SourceText(source_id, text_hash, texts[text_hash], searched.sources[source_id].source.title)
+        for source_id, text_hash in searched.key
         if text_hash in texts
     ]
+
+
+async def search_in(
+    searched: Searchable, query: str, top_k: int, min_score: float
+) -> list[KnowledgePassage]:
+    """The best passages, at most `top_k`, none scoring below `min_score`."""
+    check(query, top_k, min_score)
+    index = await indexes.get(searched.key, lambda: _load(searched))
+    passages = []
+    for hit in index.search(query, top_k):
+        if hit.score < min_score:
+            break  # best first: the rest score lower still
+        found = searched.sources[hit.passage.source_id]
+        passages.append(
+            KnowledgePassage(
+                knowledge_base_id=found.knowledge_base_id,
+                source_id=found.source.id,
+                title=found.source.title,
+                url=found.source.url,
+                text=hit.passage.chunk.text,
+                start=hit.passage.chunk.start,
+                score=hit.score,
+            )
+        )
+    return passages
 
 
 async def search_definitions(
@@ -63,29 +105,8 @@ async def search_definitions(
 ) -> list[KnowledgePassage]:
     """The best passages of these bases, at most `top_k`, none scoring below `min_score`."""
     check(query, top_k, min_score)
-    searched = _searched(definitions)
-    if not searched:
-        return []
-    key: Key = tuple(sorted((source_id, entry[2]) for source_id, entry in searched.items()))
-    titles = {source_id: entry[1].title for source_id, entry in searched.items()}
-    index = await indexes.get(key, lambda: _load(key, titles))
-    passages = []
-    for hit in index.search(query, top_k):
-        if hit.score < min_score:
-            break  # best first: the rest score lower still
-        knowledge_base_id, source, _ = searched[hit.passage.source_id]
-        passages.append(
-            KnowledgePassage(
-                knowledge_base_id=knowledge_base_id,
-                source_id=source.id,
-                title=source.title,
-                url=source.url,
-                text=hit.passage.chunk.text,
-                start=hit.passage.chunk.start,
-                score=hit.score,
-            )
-        )
-    return passages
+    searched = searchable(definitions)
+    return [] if searched is None else await search_in(searched, query, top_k, min_score)
 
 
 async def search_knowledge_base(
