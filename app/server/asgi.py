@@ -26,7 +26,7 @@ from app.library.knowledge.fetching import PageFetcher
 from app.library.retrieval import cache as retrieval_cache
 from app.memory.retention import keep_swept
 from app.personas.documents import PersonaVersion
-from app.platform import metrics
+from app.platform import collector, metrics
 from app.platform.database import MongoDatabase, connect, is_reachable
 from app.platform.http_errors import starlette_error
 from app.platform.limits import BodySizeLimitMiddleware
@@ -94,6 +94,7 @@ def create_app(settings: Settings, database: MongoDatabase | None = None) -> Sta
             await bind_all(app.state.database)
             write_first_key(await bootstrap(), settings.data_dir)
             async with serving_events():
+                collector.settle()  # a served process only: tests make apps by the hundred
                 yield
         finally:
             await client.close()
