@@ -35,6 +35,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from app.access.auth import principal_from
 from app.access.principals import KeyWatch
 from app.access.sockets import SocketQuota, TooManySockets
+from app.platform import jsonbounds
 from app.platform.requestlog import current_request
 from graphql_schema import bodies
 from graphql_schema.context import Context
@@ -196,6 +197,10 @@ class GraphQLApp(GraphQL[Context, None]):
             raise bodies.wrong_transport(error.operation_type, method) from error
         except MissingQueryError as error:
             raise HTTPException(400, "No GraphQL query found in the request.") from error
+
+    def encode_json(self, data: object) -> str:
+        # Text for websocket messages too: graphql-transport-ws sends text frames.
+        return jsonbounds.dumps(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         # Only HTTP bodies come here; websocket messages go to decode_json.

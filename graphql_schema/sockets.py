@@ -70,6 +70,13 @@ def _utf8_size_above(text: str, limit: int) -> bool:
     return len(text) > limit or (len(text) * 4 > limit and len(text.encode()) > limit)
 
 
+def _utf8_size(encoded: str | bytes) -> int:
+    # What goes on the wire: JSON text holds non-ASCII characters as they are, not escaped.
+    if isinstance(encoded, bytes) or encoded.isascii():
+        return len(encoded)
+    return len(encoded.encode())
+
+
 def _reason(text: str) -> str:
     encoded = text.encode()
     if len(encoded) <= MAX_REASON:
@@ -114,7 +121,7 @@ class BoundedWebSocketAdapter(ASGIWebSocketAdapter):
         if self.ws.application_state != WebSocketState.CONNECTED:
             raise WebSocketDisconnected
         encoded = self.view.encode_json(message)
-        size = len(encoded)
+        size = _utf8_size(encoded)
         # One message always fits, however large; a second one past the bound does not.
         if self.waiting and self.waiting + size > self.limits.max_queued_bytes:
             raise SocketTooSlow(self.limits.max_queued_bytes)

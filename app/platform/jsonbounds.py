@@ -1,4 +1,5 @@
-"""JSON decoding that a hostile client cannot turn into an exception or unbounded work.
+"""JSON decoding that a hostile client cannot turn into an exception or unbounded work, and
+the encoding of answers.
 
 `loads` accepts UTF-8 text only, refuses arrays and objects nested deeper than MAX_DEPTH before
 decoding (the check is linear in the text and costs nothing for shallow bodies), and refuses
@@ -9,6 +10,8 @@ which are no Unicode text: the database, the logs and every encoder would choke 
 import json
 import re
 from itertools import accumulate
+
+import orjson
 
 MAX_DEPTH = 64
 
@@ -79,3 +82,13 @@ def loads(data: bytes | str) -> object:
     if _SURROGATE_ESCAPE.search(raw) and (path := _surrogate_at(value, ())) is not None:
         raise UnsafeJson("holds an unpaired UTF-16 surrogate (not Unicode text)", path)
     return value
+
+
+def dumps(value: object) -> str:
+    """Compact JSON text of a decoded value: orjson's, many times faster than the standard
+    library's on a large answer; the standard library's for what orjson refuses (an integer
+    past 64 bits, which a JSON scalar may hold)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

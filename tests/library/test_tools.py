@@ -32,6 +32,14 @@ async def test_a_function_tool_keeps_its_schema_exactly(api: GraphQLClient) -> N
     assert node["node"] == {"id": tool["id"], "name": "get_weather"}
 
 
+async def test_a_schema_keeps_integers_past_64_bits_and_any_script(api: GraphQLClient) -> None:
+    amount = {"type": "integer", "maximum": 2**70, "description": "Montant en dirhams (درهم)"}
+    parameters = {"type": "object", "properties": {"amount": amount}}
+    tool = await create_tool(api, parameters=parameters)
+    assert tool["parameters"] == parameters
+    assert (await api.data(READ_TOOL, id=tool["id"]))["tool"]["parameters"] == parameters
+
+
 async def test_an_mcp_tool_has_an_allow_list_and_no_parameters(api: GraphQLClient) -> None:
     payload = await api.ok(CREATE_TOOL, "createTool", input=mcp_tool())
     tool = payload["tool"]
