@@ -147,6 +147,30 @@ def _workers(bench: Bench, ws: Seeded) -> None:
             bench.relative("workers", api, persona, "workers-one", 1.5)
     except Exception as exc:
         bench.fail(slots, exc)
+        return
+    bench.rows["workers"].add_note(_raw_scaling(bench, ws, workers))
+
+
+def _raw_scaling(bench: Bench, ws: Seeded, workers: int) -> str:
+    """What this machine gives a second worker: the raw baseline itself, 1 then N workers."""
+    figures = []
+    try:
+        for processes in (1, workers):
+            with servers.baseline(
+                bench.uri, bench.database, ws.workspace_id, bench.workdir, processes
+            ) as base:
+                reads = scenarios.baseline_reads(base.url, ws.persona_ids[:READS])
+                figures.append(bench.raw(Raw(f"/persona on {processes} worker(s)", reads)))
+    except Exception as exc:
+        figures.append(repr(exc))
+    failed = [figure for figure in figures if isinstance(figure, str)]
+    if failed or len(figures) != 2:
+        return f"raw baseline's own scaling not measured: {failed[0] if failed else '?'}"
+    one, many = (figure for figure in figures if not isinstance(figure, str))
+    return (
+        f"raw baseline alone: {one.rps:,.0f} req/s with 1 worker, {many.rps:,.0f} with"
+        f" {workers} ({many.rps / one.rps:.2f}{TIMES})"
+    )
 
 
 @contextlib.contextmanager

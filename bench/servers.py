@@ -124,16 +124,16 @@ def api(
 
 
 def baseline(
-    uri: str, database: str, workspace_id: str, log_dir: Path
+    uri: str, database: str, workspace_id: str, log_dir: Path, workers: int = 1
 ) -> contextlib.AbstractContextManager[Running]:
-    """bench/baseline.py under uvicorn, one worker."""
+    """bench/baseline.py under uvicorn, one worker unless asked for more."""
     command = [
         *(sys.executable, "-m", "uvicorn", "bench.baseline:app", "--app-dir", str(ROOT)),
-        *("--host", "127.0.0.1", "--port", str(free_port()), "--workers", "1"),
+        *("--host", "127.0.0.1", "--port", str(free_port()), "--workers", str(workers)),
         *("--no-access-log", "--log-level", "warning"),
     ]
     env = _environment(MONGODB_URI=uri, MONGODB_DATABASE=database, BENCH_WORKSPACE_ID=workspace_id)
-    return _running("baseline", command, env, log_dir)
+    return _running(f"baseline-{workers}w", command, env, log_dir)
 
 
 def retrieval_baseline(
